@@ -1,0 +1,106 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/retry_policy.hpp"
+#include "domain/year_month.hpp"
+
+namespace cdp {
+
+/// The daemon's whole configuration: `config.toml`, then `--set` overrides,
+/// validated as one value before anything starts. Field comments name the key.
+struct config {
+  struct schedule_section {
+    std::chrono::milliseconds tick_interval = std::chrono::minutes{5};
+    std::string timezone = "UTC";
+    /// Pins "now" to a month; nullopt follows the clock.
+    std::optional<year_month> current_month;
+  } schedule;
+
+  /// backfill.months
+  int backfill_months = 24;
+
+  /// retry.*
+  retry_policy retry;
+
+  struct reaper_section {
+    std::chrono::milliseconds interval = std::chrono::minutes{10};
+    std::chrono::milliseconds stale_after = std::chrono::minutes{30};
+  } reaper;
+
+  /// batch.thread-pool.*
+  struct pool_section {
+    int core_size = 5;
+    int max_size = 20;
+    int queue_capacity = 100;
+  } pool;
+
+  struct job_section {
+    std::string kind = "cdp-profile";
+    std::chrono::milliseconds timeout = std::chrono::minutes{25};
+    std::vector<std::string> command_argv;
+    struct simulated_section {
+      std::chrono::milliseconds latency = std::chrono::milliseconds{200};
+      std::chrono::milliseconds latency_jitter{0};
+      double failure_rate = 0.0;
+      uint64_t seed = 1;
+      /// Only a month's first attempt may fail (benchmarks with a known
+      /// number of retries).
+      bool fail_first_attempt_only = false;
+    } simulated;
+  } job;
+
+  struct store_section {
+    std::string url = "sqlite://var/cdpbatch.db";
+  } store;
+
+  struct http_section {
+    std::string listen = "127.0.0.1:8080";
+    std::string token;
+  } http;
+
+  struct admin_section {
+    std::string listen = "127.0.0.1:4242";
+    std::string tls_cert;
+    std::string tls_key;
+    std::string tls_ca;
+  } admin;
+
+  struct log_section {
+    std::string level = "info";
+    std::string file = "var/log/cdpbatchd.log";
+  } log;
+
+  struct node_section {
+    /// Names this daemon's claims; empty = the host name.
+    std::string id;
+  } node;
+};
+
+/// `host:port` split; port 0 lets the OS choose.
+struct listen_address {
+  std::string host;
+  uint16_t port = 0;
+};
+
+std::optional<listen_address> parse_listen_address(const std::string& text);
+
+/// Loads `path` (empty: defaults only), applies `overrides` (`key=value`, in
+/// order) and validates the result. On failure, every problem found, one per
+/// line, each naming the file or override, the key and the reason.
+struct config_result {
+  std::optional<config> value;
+  std::vector<std::string> errors;
+};
+
+config_result load_config(const std::string& path,
+                          const std::vector<std::string>& overrides);
+
+/// The effective configuration as TOML, with the API token redacted.
+std::string render_config(const config& cfg);
+
+} // namespace cdp

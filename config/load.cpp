@@ -1,0 +1,207 @@
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "config/config.hpp"
+#include "config/keys.hpp"
+
+namespace cdp {
+
+namespace {
+
+using errors = std::vector<std::string>;
+
+/// Where each key got its value (the file or the override), so a value that
+/// fails validation is reported where the operator can fix it.
+using origins = std::map<std::string, std::string, std::less<>>;
+
+void assign(config& cfg, const std::string& source, const std::string& name,
+            const toml::node& node, errors& out, origins& from) {
+  const auto* k = config_keys::find(name);
+  if (k == nullptr) {
+    out.push_back(source + ": unknown key '" + name
+                  + "' (see config.toml for every key)");
+    return;
+  }
+  if (auto why = k->assign(cfg, node))
+    out.push_back(source + ": " + name + ": " + *why);
+  else
+    from[name] = source;
+}
+
+// Walks tables down to their leaves; arrays are values, not tables.
+void walk(config& cfg, const std::string& source, const toml::table& table,
+          const std::string& prefix, errors& out, origins& from) {
+  for (const auto& [name, node] : table) {
+    auto path = prefix.empty() ? std::string{name.str()}
+                               : prefix + "." + std::string{name.str()};
+    if (const auto* sub = node.as_table())
+      walk(cfg, source, *sub, path, out, from);
+    else
+      assign(cfg, source, path, node, out, from);
+  }
+}
+
+void apply_override(config& cfg, const std::string& text, errors& out, origins& from) {
+  auto source = "--set " + text;
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    out.push_back(source + ": expected key=value");
+    return;
+  }
+  auto name = text.substr(0, eq);
+  auto raw = text.substr(eq + 1);
+  // A value is read as TOML (numbers, booleans, arrays, quoted strings); what
+  // is not TOML (5m, sqlite://x) is taken as a plain string.
+  try {
+    auto doc = toml::parse("v = " + raw);
+    if (const auto* node = doc.get("v")) {
+      assign(cfg, source, name, *node, out, from);
+      return;
+    }
+  } catch (const toml::parse_error&) {
+  }
+  assign(cfg, source, name, toml::value<std::string>{raw}, out, from);
+}
+
+bool valid_timezone(const std::string& tz) {
+  if (tz == "UTC")
+    return true;
+  if (tz.empty() || tz.front() == '/' || tz.find("..") != std::string::npos)
+    return false;
+  return std::filesystem::is_regular_file("/usr/share/zoneinfo/" + tz);
+}
+
+bool starts_with(const std::string& s, std::string_view prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
+
+void validate(const config& c, const origins& from, errors& out) {
+  auto need = [&](bool ok, const std::string& key, const std::string& why) {
+    if (ok)
+      return;
+    auto it = from.find(key);
+    out.push_back((it == from.end() ? std::string{"default"} : it->second) + ": "
+                  + key + ": " + why);
+  };
+  using std::chrono::milliseconds;
+  need(c.schedule.tick_interval > milliseconds{0}, "schedule.tick_interval",
+       "must be longer than 0ms");
+  need(valid_timezone(c.schedule.timezone), "schedule.timezone",
+       "unknown time zone '" + c.schedule.timezone
+         + "' (use UTC or a name under /usr/share/zoneinfo, e.g. Asia/Seoul)");
+  need(c.backfill_months >= 1 && c.backfill_months <= 120, "backfill.months",
+       "must be between 1 and 120, got " + std::to_string(c.backfill_months));
+  need(c.retry.max_retries >= 0 && c.retry.max_retries <= 100, "retry.max_retries",
+       "must be between 0 and 100, got " + std::to_string(c.retry.max_retries));
+  need(c.retry.backoff_factor >= 1.0 && c.retry.backoff_factor <= 100.0,
+       "retry.backoff_factor", "must be between 1.0 and 100.0");
+  need(c.retry.backoff_max >= c.retry.backoff_base, "retry.backoff_max",
+       "must not be shorter than retry.backoff_base");
+  need(c.retry.jitter >= 0.0 && c.retry.jitter <= 1.0, "retry.jitter",
+       "must be between 0.0 and 1.0");
+  need(c.reaper.interval > milliseconds{0}, "reaper.interval", "must be longer than 0ms");
+  need(c.reaper.stale_after > milliseconds{0}, "reaper.stale_after",
+       "must be longer than 0ms");
+  need(c.pool.core_size >= 1 && c.pool.core_size <= 1024, "batch.thread-pool.core-size",
+       "must be between 1 and 1024, got " + std::to_string(c.pool.core_size));
+  need(c.pool.max_size >= c.pool.core_size && c.pool.max_size <= 1024,
+       "batch.thread-pool.max-size",
+       "must be at least batch.thread-pool.core-size ("
+         + std::to_string(c.pool.core_size) + ") and at most 1024, got "
+         + std::to_string(c.pool.max_size));
+  need(c.pool.queue_capacity >= 1, "batch.thread-pool.queue-capacity",
+       "must be at least 1, got " + std::to_string(c.pool.queue_capacity));
+  static constexpr std::array kinds{"cdp-profile", "command", "simulated"};
+  need(std::find(kinds.begin(), kinds.end(), c.job.kind) != kinds.end(), "job.kind",
+       "must be cdp-profile, command or simulated, got '" + c.job.kind + "'");
+  need(c.job.timeout > milliseconds{0}, "job.timeout", "must be longer than 0ms");
+  need(c.job.kind != "command" || !c.job.command_argv.empty(), "job.command.argv",
+       "must name a program when job.kind is \"command\"");
+  need(c.job.simulated.failure_rate >= 0.0 && c.job.simulated.failure_rate <= 1.0,
+       "job.simulated.failure_rate", "must be between 0.0 and 1.0");
+  bool sqlite = starts_with(c.store.url, "sqlite://") && c.store.url.size() > 9;
+  bool pg = starts_with(c.store.url, "postgresql://") || starts_with(c.store.url, "postgres://");
+  need(sqlite || pg, "store.url",
+       "expected sqlite://PATH or postgresql://user:pass@host:port/db, got '"
+         + c.store.url + "'");
+  need(parse_listen_address(c.http.listen).has_value(), "http.listen",
+       "expected HOST:PORT such as 127.0.0.1:8080, got '" + c.http.listen + "'");
+  need(parse_listen_address(c.admin.listen).has_value(), "admin.listen",
+       "expected HOST:PORT such as 127.0.0.1:4242, got '" + c.admin.listen + "'");
+  int tls_parts = !c.admin.tls_cert.empty() + !c.admin.tls_key.empty() + !c.admin.tls_ca.empty();
+  need(tls_parts == 0 || tls_parts == 3, "admin.tls.cert",
+       "admin.tls.cert, admin.tls.key and admin.tls.ca go together (TLS without all three is not authenticated)");
+  for (const auto& [key, path] : {std::pair{"admin.tls.cert", c.admin.tls_cert},
+                                  std::pair{"admin.tls.key", c.admin.tls_key},
+                                  std::pair{"admin.tls.ca", c.admin.tls_ca}})
+    need(path.empty() || std::filesystem::is_regular_file(path), key,
+         "no such file '" + path + "'");
+  static constexpr std::array levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
+  need(std::find(levels.begin(), levels.end(), c.log.level) != levels.end(), "log.level",
+       "must be one of trace, debug, info, warn, error, critical, off; got '" + c.log.level + "'");
+  need(!c.log.file.empty(), "log.file", "must name a file");
+}
+
+} // namespace
+
+std::optional<listen_address> parse_listen_address(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
+    return std::nullopt;
+  auto port_text = text.substr(colon + 1);
+  if (port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  auto port = std::stoi(port_text);
+  if (port > 65535)
+    return std::nullopt;
+  auto host = text.substr(0, colon);
+  if (host.find_first_of(" /\t") != std::string::npos)
+    return std::nullopt;
+  return listen_address{host, static_cast<uint16_t>(port)};
+}
+
+config_result load_config(const std::string& path,
+                          const std::vector<std::string>& overrides) {
+  config cfg;
+  errors out;
+  origins from;
+  if (!path.empty() && !std::filesystem::is_regular_file(path)) {
+    out.push_back(path + ": cannot read the configuration file (no such file)");
+  } else if (!path.empty()) {
+    try {
+      auto table = toml::parse_file(path);
+      walk(cfg, path, table, "", out, from);
+    } catch (const toml::parse_error& e) {
+      std::ostringstream msg;
+      msg << path << ":" << e.source().begin.line << ":" << e.source().begin.column
+          << ": not valid TOML: " << e.description();
+      out.push_back(msg.str());
+    }
+  }
+  if (const char* token = std::getenv("CDPBATCH_API_TOKEN"); token && *token) {
+    cfg.http.token = token;
+    from["http.token"] = "environment CDPBATCH_API_TOKEN";
+  }
+  for (const auto& o : overrides)
+    apply_override(cfg, o, out, from);
+  if (out.empty())
+    validate(cfg, from, out);
+  if (!out.empty())
+    return {std::nullopt, std::move(out)};
+  return {std::move(cfg), {}};
+}
+
+std::string render_config(const config& cfg) {
+  std::string out;
+  for (const auto& k : config_keys::all())
+    out += std::string{k.name} + " = " + k.render(cfg) + "\n";
+  return out;
+}
+
+} // namespace cdp

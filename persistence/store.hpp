@@ -1,0 +1,255 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "domain/advertiser.hpp"
+#include "domain/errors.hpp"
+#include "domain/month_state.hpp"
+#include "domain/year_month.hpp"
+
+namespace cdp {
+
+// -- transitions (the batched, group-committed path) --------------------------
+
+/// Start an attempt: PENDING, due FAILED (retries left, next_attempt_at
+/// reached or unset) or, with `allow_refresh`, COMPLETED → RUNNING. A
+/// conditional update: of two concurrent claims exactly one wins. Claiming a
+/// FAILED month counts one retry.
+struct claim_request {
+  std::string advertiser_id;
+  year_month month;
+  /// Node taking the claim, and a token unique to this claim; only the holder
+  /// of the token can record the attempt's outcome.
+  std::string owner;
+  int64_t lease_token = 0;
+  /// A COMPLETED month may be run again (live refresh, month-close run).
+  bool allow_refresh = false;
+  /// Insert the month PENDING first when it has no row (an EXISTING
+  /// advertiser's new month), with this `max_retries`.
+  bool create_if_missing = false;
+  int max_retries = 3;
+};
+
+/// RUNNING → COMPLETED for the holder of `lease_token`, and the advertiser's
+/// progress in the same transaction.
+struct complete_request {
+  std::string advertiser_id;
+  year_month month;
+  int64_t lease_token = 0;
+  int64_t processed_records = 0;
+  int64_t failed_records = 0;
+  /// The run started after the month ended: no more data will come for it.
+  bool closes_month = false;
+  /// The advertiser's cursor after this month (nullopt: unchanged).
+  std::optional<year_month> next_cursor;
+  /// This was the last backfill month: the advertiser becomes EXISTING.
+  bool backfill_done = false;
+};
+
+/// RUNNING → FAILED for the holder of `lease_token`.
+struct fail_request {
+  std::string advertiser_id;
+  year_month month;
+  int64_t lease_token = 0;
+  /// Stored cut to 1000 bytes.
+  std::string error_message;
+  /// When to try again; nullopt when retries are exhausted.
+  std::optional<timestamp> next_attempt_at;
+  /// Deactivate the advertiser in the same transaction, with this reason.
+  std::optional<std::string> deactivate_reason;
+};
+
+using transition = std::variant<claim_request, complete_request, fail_request>;
+
+/// What became of one transition of a batch. A claim that lost the race or an
+/// outcome whose lease was taken over is `applied = false` with
+/// `errc::conflict`, never an exception.
+struct transition_outcome {
+  bool applied = false;
+  errc code = errc::conflict;
+  std::string message;
+  /// For an applied claim: the row as it is now (retry_count, started_at, …).
+  std::optional<month_state> row;
+};
+
+// -- read models ----------------------------------------------------------------
+
+struct status_counts {
+  int64_t pending = 0;
+  int64_t running = 0;
+  int64_t completed = 0;
+  int64_t failed = 0;
+};
+
+struct advertiser_counts {
+  int64_t new_active = 0;
+  int64_t new_inactive = 0;
+  int64_t existing_active = 0;
+  int64_t existing_inactive = 0;
+};
+
+/// One attempt of one month (attempt history).
+struct attempt_record {
+  std::string advertiser_id;
+  year_month month;
+  /// 1-based, counting every attempt the month ever had.
+  int attempt = 0;
+  timestamp started_at{};
+  std::optional<timestamp> finished_at;
+  /// RUNNING while the attempt is in flight, then COMPLETED or FAILED.
+  month_status outcome = month_status::running;
+  std::string error_message;
+  std::string owner;
+};
+
+// -- cdp-profile job's tables -----------------------------------------------------
+
+/// One raw event in `customer_events`.
+struct customer_event {
+  int64_t id = 0;
+  std::string advertiser_id;
+  std::string customer_id;
+  timestamp event_time{};
+  /// `view` | `click` | `cart` | `purchase`; anything else is rejected.
+  std::string event_type;
+  std::optional<int64_t> revenue_cents;
+};
+
+/// One row of `customer_monthly_profiles`.
+struct customer_profile {
+  std::string advertiser_id;
+  year_month month;
+  std::string customer_id;
+  int64_t events = 0;
+  int64_t purchases = 0;
+  int64_t revenue_cents = 0;
+  timestamp first_seen{};
+  timestamp last_seen{};
+};
+
+/// An event the job refused, with why.
+struct rejected_event {
+  int64_t event_id = 0;
+  std::string reason;
+};
+
+struct profile_counts {
+  int64_t processed_records = 0;
+  int64_t failed_records = 0;
+};
+
+// -- the contract -------------------------------------------------------------------
+
+/// Everything cdpbatch keeps. Calls block and are thread-compatible: one store
+/// object per connection, one thread at a time. Every call that changes data
+/// runs in one transaction and takes `now` from the caller so tests set time.
+class store {
+public:
+  virtual ~store() = default;
+
+  /// Applies the versioned migrations the database lacks, in one transaction.
+  /// Refuses (errc::schema_too_new) a database migrated by a newer binary.
+  virtual status migrate() = 0;
+  /// Schema version recorded in the database (0 before migrations).
+  virtual expected<int> schema_version() = 0;
+  /// A cheap round trip: is the database reachable?
+  virtual status ping() = 0;
+
+  // advertisers
+  /// A NEW advertiser gets `backfill_months` PENDING rows ending at `current`
+  /// (backfill_start_month = current − (backfill_months − 1)); an EXISTING one
+  /// gets none. One transaction; errc::conflict if the id exists.
+  virtual expected<advertiser> create_advertiser(const new_advertiser& request,
+                                                 year_month current,
+                                                 int backfill_months,
+                                                 int max_retries,
+                                                 timestamp now) = 0;
+  virtual expected<advertiser> get_advertiser(const std::string& id) = 0;
+  virtual expected<std::vector<advertiser>> list_advertisers(bool active_only) = 0;
+  /// Activating clears the deactivation reason.
+  virtual status set_active(const std::string& id, bool active,
+                            const std::string& reason, timestamp now) = 0;
+  /// Repairs type/cursor/last-completed when they drifted from the months.
+  virtual status update_advertiser_progress(const std::string& id,
+                                            advertiser_type type,
+                                            std::optional<year_month> cursor,
+                                            std::optional<year_month> last_completed,
+                                            bool backfill_completed,
+                                            timestamp now) = 0;
+  virtual expected<advertiser_counts> count_advertisers() = 0;
+
+  // months
+  /// errc::not_found for an unknown advertiser. Oldest month first.
+  virtual expected<std::vector<month_state>> list_months(const std::string& id) = 0;
+  /// Many advertisers' months in one round trip, grouped by advertiser.
+  virtual expected<std::vector<month_state>>
+  list_months_for(std::span<const std::string> ids) = 0;
+  virtual expected<month_state> get_month(const std::string& id, year_month month) = 0;
+  virtual expected<status_counts> count_months_by_status() = 0;
+  virtual expected<std::vector<month_state>> running_months() = 0;
+
+  /// Applies the batch in one transaction, in order, and reports each item.
+  /// The same (advertiser, month) appears at most once per batch, except a
+  /// completion of month m followed by the claim of month m+1.
+  virtual expected<std::vector<transition_outcome>>
+  apply(std::span<const transition> batch, timestamp now) = 0;
+
+  /// FAILED/COMPLETED/PENDING → PENDING with retry_count 0 and no backoff.
+  /// errc::conflict for a RUNNING month, errc::not_found for an unknown one.
+  virtual expected<month_state> manual_retry(const std::string& id, year_month month,
+                                             timestamp now) = 0;
+
+  /// One statement: every month RUNNING since before `now − stale_after`
+  /// becomes FAILED (an attempt used). `retry_delays[k]` is the delay before
+  /// retry k+1; a month with no retries left gets no next attempt.
+  virtual expected<std::vector<month_state>>
+  reap_stale(timestamp now, std::chrono::milliseconds stale_after,
+             std::span<const std::chrono::milliseconds> retry_delays) = 0;
+
+  /// At start: months left RUNNING by an earlier process of node `owner`
+  /// become FAILED and due at once (or exhausted, if no retries are left).
+  virtual expected<std::vector<month_state>> recover_node(const std::string& owner,
+                                                          timestamp now) = 0;
+
+  virtual expected<std::vector<attempt_record>> list_attempts(const std::string& id,
+                                                             year_month month) = 0;
+
+  // cdp-profile
+  virtual status insert_events(std::span<const customer_event> events) = 0;
+  /// Rebuilds the month's profiles and rejected events from its raw events in
+  /// one transaction (replace, never add), so a rerun never double counts.
+  virtual expected<profile_counts> build_monthly_profiles(const std::string& id,
+                                                          year_month month) = 0;
+  virtual expected<std::vector<customer_profile>> list_profiles(const std::string& id,
+                                                                year_month month) = 0;
+  virtual expected<std::vector<rejected_event>> list_rejected(const std::string& id,
+                                                              year_month month) = 0;
+
+  // conveniences over apply()
+  expected<transition_outcome> claim(claim_request r, timestamp now);
+  expected<transition_outcome> complete(complete_request r, timestamp now);
+  expected<transition_outcome> fail(fail_request r, timestamp now);
+};
+
+/// Limits every backend honours, so no call blocks forever.
+struct store_options {
+  std::chrono::milliseconds connect_timeout = std::chrono::seconds{5};
+  std::chrono::milliseconds statement_timeout = std::chrono::minutes{30};
+  /// SQLite: how long a writer waits for the lock.
+  std::chrono::milliseconds busy_timeout = std::chrono::seconds{10};
+};
+
+/// Opens `sqlite://PATH` or `postgresql://…` (see config's store.url). Does not
+/// migrate. errc::store_unavailable when the database cannot be reached,
+/// errc::invalid_argument for a URL of another scheme.
+expected<std::unique_ptr<store>> open_store(const std::string& url,
+                                            const store_options& options = {});
+
+} // namespace cdp

@@ -1,0 +1,213 @@
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+/// A config file in a temp folder, removed afterwards.
+struct temp_config {
+  std::filesystem::path path;
+  explicit temp_config(const std::string& text) {
+    path = std::filesystem::temp_directory_path()
+           / ("cdpbatch-config-" + std::to_string(::getpid()) + "-"
+              + std::to_string(reinterpret_cast<uintptr_t>(this)) + ".toml");
+    std::ofstream{path} << text;
+  }
+  ~temp_config() { std::filesystem::remove(path); }
+};
+
+cdp::config_result with(const std::vector<std::string>& overrides) {
+  return cdp::load_config("", overrides);
+}
+
+/// The single error of a failed load, which must name `key`.
+std::string error_naming(const cdp::config_result& r, const std::string& key) {
+  REQUIRE_FALSE(r.value);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].find(key) != std::string::npos);
+  return r.errors[0];
+}
+
+std::string repo_config() {
+  return std::string{CDP_SOURCE_DIR} + "/config.toml";
+}
+
+} // namespace
+
+TEST_CASE("the repository's config.toml is valid and equals the built-in defaults") {
+  auto r = cdp::load_config(repo_config(), {});
+  INFO((r.errors.empty() ? "" : r.errors[0]));
+  REQUIRE(r.value);
+  CHECK(cdp::render_config(*r.value) == cdp::render_config(cdp::config{}));
+}
+
+TEST_CASE("the defaults are the seed's") {
+  cdp::config c;
+  CHECK(c.schedule.tick_interval == 5min);
+  CHECK(c.backfill_months == 24);
+  CHECK(c.retry.max_retries == 3);
+  CHECK(c.reaper.interval == 10min);
+  CHECK(c.reaper.stale_after == 30min);
+  CHECK(c.pool.core_size == 5);
+  CHECK(c.pool.max_size == 20);
+  CHECK(c.pool.queue_capacity == 100);
+  CHECK(c.http.listen == "127.0.0.1:8080");
+  CHECK(c.admin.listen == "127.0.0.1:4242");
+}
+
+TEST_CASE("an override sets a dotted key, including hyphenated seed keys") {
+  auto r = with({"batch.thread-pool.core-size=10", "batch.thread-pool.max-size=50",
+                 "schedule.tick_interval=250ms", "schedule.current_month=2024-12",
+                 "store.url=postgresql://u:p@127.0.0.1:5432/cdp",
+                 R"(job.command.argv=["/bin/echo", "{advertiser}", "{month}"])",
+                 "job.simulated.failure_rate=0.25", "retry.backoff_factor=3"});
+  INFO((r.errors.empty() ? "" : r.errors[0]));
+  REQUIRE(r.value);
+  CHECK(r.value->pool.core_size == 10);
+  CHECK(r.value->pool.max_size == 50);
+  CHECK(r.value->schedule.tick_interval == 250ms);
+  CHECK(r.value->schedule.current_month == cdp::year_month::parse("2024-12"));
+  CHECK(r.value->store.url == "postgresql://u:p@127.0.0.1:5432/cdp");
+  CHECK(r.value->job.command_argv.size() == 3);
+  CHECK(r.value->job.simulated.failure_rate == 0.25);
+  CHECK(r.value->retry.backoff_factor == 3.0);
+}
+
+TEST_CASE("later overrides win over earlier ones and over the file") {
+  temp_config file{"[retry]\nmax_retries = 7\n"};
+  auto r = cdp::load_config(file.path.string(), {"retry.max_retries=4", "retry.max_retries=5"});
+  REQUIRE(r.value);
+  CHECK(r.value->retry.max_retries == 5);
+}
+
+TEST_CASE("a non-integer for an integer key is an error naming the override and key") {
+  auto e = error_naming(with({"retry.max_retries=abc"}), "retry.max_retries");
+  CHECK(e.find("--set retry.max_retries=abc") != std::string::npos);
+  CHECK(e.find("integer") != std::string::npos);
+}
+
+TEST_CASE("an unknown key in the file is an error naming the file and key") {
+  temp_config file{"[retry]\nmax_retry = 3\n"};
+  auto e = error_naming(cdp::load_config(file.path.string(), {}), "retry.max_retry");
+  CHECK(e.find(file.path.string()) != std::string::npos);
+  CHECK(e.find("unknown key") != std::string::npos);
+}
+
+TEST_CASE("an unknown key in an override is an error") {
+  error_naming(with({"schedule.tick=5m"}), "schedule.tick");
+}
+
+TEST_CASE("an override without = is an error") {
+  auto r = with({"retry.max_retries"});
+  REQUIRE_FALSE(r.value);
+  CHECK(r.errors[0].find("key=value") != std::string::npos);
+}
+
+TEST_CASE("a malformed duration is an error naming the key") {
+  auto e = error_naming(with({"job.timeout=5 minutes"}), "job.timeout");
+  CHECK(e.find("duration") != std::string::npos);
+}
+
+TEST_CASE("a malformed pinned month is an error naming the key") {
+  error_naming(with({"schedule.current_month=2024-13"}), "schedule.current_month");
+}
+
+TEST_CASE("a pool whose max is below its core size is an error naming the key") {
+  auto e = error_naming(with({"batch.thread-pool.core-size=8", "batch.thread-pool.max-size=4"}),
+                        "batch.thread-pool.max-size");
+  CHECK(e.find("--set batch.thread-pool.max-size=4") != std::string::npos);
+}
+
+TEST_CASE("sizes must be positive") {
+  error_naming(with({"batch.thread-pool.queue-capacity=0"}), "batch.thread-pool.queue-capacity");
+  error_naming(with({"backfill.months=0"}), "backfill.months");
+}
+
+TEST_CASE("rates must lie in [0, 1]") {
+  error_naming(with({"job.simulated.failure_rate=1.5"}), "job.simulated.failure_rate");
+  error_naming(with({"retry.jitter=-0.1"}), "retry.jitter");
+}
+
+TEST_CASE("a store URL of an unknown scheme is an error naming the key") {
+  error_naming(with({"store.url=mysql://x"}), "store.url");
+  error_naming(with({"store.url=sqlite://"}), "store.url");
+}
+
+TEST_CASE("a malformed listen address is an error naming the key") {
+  error_naming(with({"http.listen=localhost"}), "http.listen");
+  error_naming(with({"admin.listen=127.0.0.1:99999"}), "admin.listen");
+}
+
+TEST_CASE("an unknown job kind is an error naming the key") {
+  error_naming(with({"job.kind=spark"}), "job.kind");
+}
+
+TEST_CASE("the command job needs a program") {
+  error_naming(with({"job.kind=command"}), "job.command.argv");
+}
+
+TEST_CASE("an unknown time zone is an error naming the key") {
+  error_naming(with({"schedule.timezone=Mars/Olympus"}), "schedule.timezone");
+  error_naming(with({"schedule.timezone=../../etc/passwd"}), "schedule.timezone");
+}
+
+TEST_CASE("TLS needs cert, key and CA together") {
+  error_naming(with({"admin.tls.cert=" + repo_config()}), "admin.tls");
+}
+
+TEST_CASE("an unknown log level is an error naming the key") {
+  error_naming(with({"log.level=loud"}), "log.level");
+}
+
+TEST_CASE("a file that is not TOML is an error naming the file and line") {
+  temp_config file{"[retry\nmax_retries = 3\n"};
+  auto r = cdp::load_config(file.path.string(), {});
+  REQUIRE_FALSE(r.value);
+  CHECK(r.errors[0].find(file.path.string() + ":1:") != std::string::npos);
+}
+
+TEST_CASE("a missing file is an error naming the file") {
+  auto r = cdp::load_config("/nonexistent/cdpbatch.toml", {});
+  REQUIRE_FALSE(r.value);
+  CHECK(r.errors[0].find("/nonexistent/cdpbatch.toml") != std::string::npos);
+}
+
+TEST_CASE("a wrongly typed value in the file is an error naming file and key") {
+  temp_config file{"[schedule]\ntick_interval = 300\n"};
+  auto e = error_naming(cdp::load_config(file.path.string(), {}), "schedule.tick_interval");
+  CHECK(e.find(file.path.string()) != std::string::npos);
+}
+
+TEST_CASE("every error is reported, not just the first") {
+  auto r = with({"retry.max_retries=abc", "job.timeout=soon"});
+  REQUIRE_FALSE(r.value);
+  CHECK(r.errors.size() == 2);
+}
+
+TEST_CASE("the token comes from the environment and is redacted when printed") {
+  ::setenv("CDPBATCH_API_TOKEN", "s3cret", 1);
+  auto r = with({});
+  ::unsetenv("CDPBATCH_API_TOKEN");
+  REQUIRE(r.value);
+  CHECK(r.value->http.token == "s3cret");
+  auto text = cdp::render_config(*r.value);
+  CHECK(text.find("s3cret") == std::string::npos);
+  CHECK(text.find("<redacted>") != std::string::npos);
+}
+
+TEST_CASE("the printed configuration reads back as the same configuration") {
+  auto r = with({"retry.max_retries=5", "job.kind=simulated", "schedule.current_month=2024-12"});
+  REQUIRE(r.value);
+  temp_config file{cdp::render_config(*r.value)};
+  auto again = cdp::load_config(file.path.string(), {});
+  REQUIRE(again.value);
+  CHECK(cdp::render_config(*again.value) == cdp::render_config(*r.value));
+}

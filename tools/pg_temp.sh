@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Throwaway PostgreSQL for tests and benchmarks, sourced by tools/test.sh and
+# bench scripts: pg_temp_start sets CDPBATCH_TEST_PG_URL; pg_temp_stop tears
+# it all down. Postgres refuses to run as root, so as root it runs as the
+# 'postgres' system user (created by the postgresql package).
+
+pg_temp_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+
+pg_temp_as() {
+  if [[ $(id -u) -eq 0 ]]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+pg_temp_free_port() {
+  local port
+  for port in $(shuf -i 20000-60000 -n 50); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return 0
+    fi
+  done
+  return 1
+}
+
+pg_temp_start() {
+  PG_TEMP_DIR=$(mktemp -d /tmp/cdpbatch-pg.XXXXXX)
+  chmod 755 "$PG_TEMP_DIR"
+  [[ $(id -u) -eq 0 ]] && chown postgres: "$PG_TEMP_DIR"
+  PG_TEMP_PORT=$(pg_temp_free_port)
+  pg_temp_as "$pg_temp_bin/initdb" -D "$PG_TEMP_DIR/data" -U postgres -A trust \
+    --no-sync -E UTF8 >"$PG_TEMP_DIR/initdb.log" 2>&1 || {
+    cat "$PG_TEMP_DIR/initdb.log" >&2
+    return 1
+  }
+  pg_temp_as "$pg_temp_bin/pg_ctl" -D "$PG_TEMP_DIR/data" -l "$PG_TEMP_DIR/server.log" -w \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_TEMP_PORT -k $PG_TEMP_DIR -c max_connections=200" \
+    start >/dev/null || {
+    cat "$PG_TEMP_DIR/server.log" >&2
+    return 1
+  }
+  pg_temp_as "$pg_temp_bin/createdb" -h 127.0.0.1 -p "$PG_TEMP_PORT" -U postgres cdpbatch_test
+  export CDPBATCH_TEST_PG_URL="postgresql://postgres@127.0.0.1:$PG_TEMP_PORT/cdpbatch_test"
+  export PG_TEMP_DIR PG_TEMP_PORT
+}
+
+pg_temp_stop() {
+  [[ -n ${PG_TEMP_DIR:-} && -d $PG_TEMP_DIR ]] || return 0
+  pg_temp_as "$pg_temp_bin/pg_ctl" -D "$PG_TEMP_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$PG_TEMP_DIR"
+}
