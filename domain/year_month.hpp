@@ -51,6 +51,9 @@ private:
   int index_;
 };
 
+/// `2024-12-01T08:30:00.250Z`: how instants appear in logs and JSON.
+std::string to_iso8601(timestamp t);
+
 /// `b - a` in months.
 inline int months_between(year_month a, year_month b) {
   return b.index() - a.index();

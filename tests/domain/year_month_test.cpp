@@ -64,3 +64,9 @@ TEST_CASE("the UTC month of an instant, and a month's first instant") {
   auto february = ym("2024-03").start_utc() - ym("2024-02").start_utc();
   CHECK(std::chrono::duration_cast<std::chrono::days>(february).count() == 29);
 }
+
+TEST_CASE("instants print as ISO-8601 UTC with milliseconds") {
+  auto t = ym("2024-12").start_utc() + std::chrono::hours{8} + std::chrono::minutes{30}
+           + std::chrono::milliseconds{250};
+  CHECK(cdp::to_iso8601(t) == "2024-12-01T08:30:00.250Z");
+}
