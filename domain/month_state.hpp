@@ -27,7 +27,7 @@ std::string truncate_error_message(std::string_view message);
 struct month_state {
   int64_t id = 0;
   std::string advertiser_id;
-  year_month month = *year_month::parse("1970-01");
+  year_month month;
   month_status status = month_status::pending;
   std::optional<timestamp> started_at;
   std::optional<timestamp> completed_at;

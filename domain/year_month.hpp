@@ -17,6 +17,9 @@ public:
   static constexpr int min_year = 1970;
   static constexpr int max_year = 9999;
 
+  /// 1970-01, the earliest month: lets month fields be default-constructed.
+  year_month() : index_(min_year * 12) {}
+
   /// Parses exactly `YYYY-MM`; anything else (spaces, `2024-1`, `2024-13`,
   /// years outside 1970–9999) is rejected.
   static std::optional<year_month> parse(std::string_view text);
