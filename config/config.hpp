@@ -100,7 +100,12 @@ struct config_result {
 config_result load_config(const std::string& path,
                           const std::vector<std::string>& overrides);
 
-/// The effective configuration as TOML, with the API token redacted.
+/// `postgresql://user:secret@host/db` → `postgresql://user:***@host/db`, for
+/// logs and printed configuration.
+std::string redact_password(const std::string& url);
+
+/// The effective configuration as TOML, with the API token and the store's
+/// password redacted.
 std::string render_config(const config& cfg);
 
 } // namespace cdp

@@ -197,10 +197,23 @@ config_result load_config(const std::string& path,
   return {std::move(cfg), {}};
 }
 
+std::string redact_password(const std::string& url) {
+  auto scheme = url.find("://");
+  auto at = url.find('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme)
+    return url;
+  auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at)
+    return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
 std::string render_config(const config& cfg) {
+  auto shown = cfg;
+  shown.store.url = redact_password(cfg.store.url);
   std::string out;
   for (const auto& k : config_keys::all())
-    out += std::string{k.name} + " = " + k.render(cfg) + "\n";
+    out += std::string{k.name} + " = " + k.render(shown) + "\n";
   return out;
 }
 

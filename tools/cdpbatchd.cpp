@@ -1,12 +1,136 @@
-// cdpbatchd: the daemon. Parses options, loads the configuration and runs.
-#include <cstdio>
+// cdpbatchd: the daemon. Options, configuration, store, engine; then it runs
+// until SIGINT/SIGTERM and drains.
+#include <csignal>
 #include <iostream>
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
+#include <unistd.h>
 
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/engine.hpp"
+#include "actors/system_config.hpp"
 #include "config/config.hpp"
+#include "domain/duration.hpp"
+#include "runtime/logging.hpp"
+#include "runtime/system_clock.hpp"
+#include "tools/demo.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+/// Sleeps `d` unless a stop signal comes first; true if one came.
+bool stop_requested_within(std::chrono::milliseconds d) {
+  auto set = stop_signals();
+  timespec ts{static_cast<time_t>(d.count() / 1000), static_cast<long>(d.count() % 1000) * 1000000};
+  return sigtimedwait(&set, nullptr, &ts) > 0;
+}
+
+/// Opens and migrates the store; an unreachable database is retried with
+/// backoff (1s doubling to 30s) until it answers or the operator stops us.
+std::unique_ptr<cdp::store> open_with_retry(const cdp::config& cfg) {
+  auto delay = 1000ms;
+  for (;;) {
+    auto db = cdp::open_store(cfg.store.url);
+    if (db) {
+      auto migrated = (*db)->migrate();
+      if (migrated)
+        return std::move(*db);
+      if (migrated.error().code != cdp::errc::store_unavailable) {
+        spdlog::critical("store: {}", migrated.error().message);
+        return nullptr;
+      }
+      db = migrated.error();
+    }
+    if (db.error().code == cdp::errc::invalid_argument) {
+      spdlog::critical("store: {}", db.error().message);
+      return nullptr;
+    }
+    spdlog::warn("store unreachable: {}; retrying in {}", db.error().message,
+                 cdp::format_duration(delay));
+    if (stop_requested_within(delay))
+      return nullptr;
+    delay = std::min(delay * 2, std::chrono::milliseconds{30s});
+  }
+}
+
+std::string node_name(const cdp::config& cfg) {
+  if (!cfg.node.id.empty())
+    return cfg.node.id;
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return host;
+}
+
+int run(const cdp::config& cfg, bool demo) {
+  // Stop signals are taken by sigwait below; threads started later inherit the mask.
+  auto signals = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  auto clk = std::make_shared<cdp::system_clock>(cfg.schedule.timezone, cfg.schedule.current_month);
+  auto node = node_name(cfg);
+  spdlog::info("cdpbatchd {} starting: node {}, store {}, job {}, tick {}, current month {}",
+               CDP_VERSION, node, cdp::redact_password(cfg.store.url),
+               cfg.job.kind, cdp::format_duration(cfg.schedule.tick_interval),
+               clk->current_month().to_string());
+  auto db = open_with_retry(cfg);
+  if (!db)
+    return 1;
+  auto recovered = db->recover_node(node, clk->now());
+  if (!recovered) {
+    spdlog::critical("store: recovering this node's interrupted months failed: {}",
+                     recovered.error().message);
+    return 1;
+  }
+  for (const auto& m : *recovered)
+    cdp::log_job(spdlog::level::warn, m.advertiser_id, m.month,
+                 "recovered: was RUNNING when cdpbatchd stopped; retried now");
+  if (demo) {
+    auto made = cdp::create_demo(*db, cfg, *clk);
+    if (!made) {
+      spdlog::critical("demo: {}", made.error().message);
+      return 1;
+    }
+    if (*made > 0)
+      spdlog::info("demo: created advertisers A and B (EXISTING) and C (NEW, backfills {} months)",
+                   cfg.backfill_months);
+  }
+  db.reset();
+  auto jobs = cdp::make_job_factory(cfg);
+  if (!jobs) {
+    spdlog::critical("job: {}", jobs.error().message);
+    return 1;
+  }
+  cdp::system_config sys_cfg;
+  caf::actor_system sys{sys_cfg};
+  cdp::engine_options options{cfg, clk, *jobs, node, {}, {}};
+  options.store.statement_timeout = cfg.job.timeout;
+  auto engine = cdp::start_engine(sys, options);
+  spdlog::info("cdpbatchd running; SIGTERM or Ctrl-C drains and stops");
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("received {}: draining (no new claims; in-flight jobs finish and are recorded)",
+               sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  auto drained = engine.drain(sys, cfg.job.timeout + 1min);
+  if (drained)
+    spdlog::info("drained {} advertisers; stopping", *drained);
+  else
+    spdlog::warn("drain incomplete: {}; stopping anyway", drained.error().message);
+  engine.stop();
+  return 0;
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"cdpbatchd - runs the monthly CDP batch for every advertiser at once"};
@@ -29,11 +153,14 @@ int main(int argc, char** argv) {
       std::cerr << "cdpbatchd: config error: " << e << '\n';
     return 2;
   }
+  const auto& cfg = *loaded.value;
   if (check_only) {
-    std::cout << "# effective configuration (" << config_path << ")\n"
-              << cdp::render_config(*loaded.value);
+    std::cout << "# effective configuration (" << config_path << ")\n" << cdp::render_config(cfg);
     return 0;
   }
-  std::cerr << "cdpbatchd: the engine is not built yet\n";
-  return 1;
+  if (auto logging = cdp::setup_logging(cfg.log.level, cfg.log.file); !logging) {
+    std::cerr << "cdpbatchd: " << logging.error().message << '\n';
+    return 2;
+  }
+  return run(cfg, demo);
 }

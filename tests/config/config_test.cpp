@@ -211,3 +211,12 @@ TEST_CASE("the printed configuration reads back as the same configuration") {
   REQUIRE(again.value);
   CHECK(cdp::render_config(*again.value) == cdp::render_config(*r.value));
 }
+
+TEST_CASE("the store password never appears in the printed configuration") {
+  auto r = with({"store.url=postgresql://cdp:hunter2@127.0.0.1:5432/cdp"});
+  REQUIRE(r.value);
+  auto text = cdp::render_config(*r.value);
+  CHECK(text.find("hunter2") == std::string::npos);
+  CHECK(text.find("postgresql://cdp:***@127.0.0.1:5432/cdp") != std::string::npos);
+  CHECK(cdp::redact_password("sqlite://var/x.db") == "sqlite://var/x.db");
+}

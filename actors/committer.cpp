@@ -1,0 +1,74 @@
+#include "actors/committer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "actors/errors.hpp"
+
+namespace cdp {
+
+namespace {
+
+/// Bounds one transaction so a burst cannot hold the write lock for long.
+constexpr size_t max_items_per_commit = 4096;
+
+void flush(committer_actor::stateful_pointer<committer_state> self) {
+  auto& st = self->state;
+  st.flush_requested = false;
+  while (!st.queue.empty()) {
+    std::vector<committer_state::waiting> group;
+    size_t items = 0;
+    while (!st.queue.empty()
+           && (group.empty() || items + st.queue.front().items.size() <= max_items_per_commit)) {
+      items += st.queue.front().items.size();
+      group.push_back(std::move(st.queue.front()));
+      st.queue.erase(st.queue.begin());
+    }
+    transition_batch batch;
+    batch.reserve(items);
+    for (auto& w : group)
+      for (auto& t : w.items)
+        batch.push_back(std::move(t));
+    auto now = st.clk->now();
+    auto outcomes = st.link->with([&](store& db) { return db.apply(batch, now); });
+    if (!outcomes) {
+      spdlog::warn("store: a group commit of {} transitions failed: {}", batch.size(),
+                   outcomes.error().message);
+      for (auto& w : group)
+        w.promise.deliver(to_caf_error(outcomes.error()));
+      continue;
+    }
+    auto it = outcomes->begin();
+    for (auto& w : group) {
+      auto n = static_cast<std::ptrdiff_t>(w.items.size());
+      w.promise.deliver(outcome_batch(std::make_move_iterator(it),
+                                      std::make_move_iterator(it + n)));
+      it += n;
+    }
+  }
+}
+
+} // namespace
+
+committer_actor::behavior_type
+committer(committer_actor::stateful_pointer<committer_state> self,
+          std::string store_url, store_options options, std::shared_ptr<const clock> clk) {
+  self->state.link.emplace(std::move(store_url), options);
+  self->state.clk = std::move(clk);
+  return {
+    [=](transition_batch& items) -> caf::result<outcome_batch> {
+      auto& st = self->state;
+      auto promise = self->make_response_promise<outcome_batch>();
+      st.queue.push_back({std::move(items), promise});
+      // Everything that reaches the mailbox before this message is handled
+      // joins the same transaction: that is the group commit.
+      if (!st.flush_requested) {
+        st.flush_requested = true;
+        self->send(self, flush_atom_v);
+      }
+      return promise;
+    },
+    [=](flush_atom) { flush(self); },
+  };
+}
+
+} // namespace cdp

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/interfaces.hpp"
+#include "actors/store_link.hpp"
+#include "domain/clock.hpp"
+
+namespace cdp {
+
+struct committer_state {
+  struct waiting {
+    transition_batch items;
+    caf::typed_response_promise<outcome_batch> promise;
+  };
+
+  std::optional<store_link> link;
+  std::shared_ptr<const clock> clk;
+  std::vector<waiting> queue;
+  bool flush_requested = false;
+
+  static inline const char* name = "committer";
+};
+
+/// Spawn detached: every transaction blocks.
+committer_actor::behavior_type
+committer(committer_actor::stateful_pointer<committer_state> self,
+          std::string store_url, store_options options, std::shared_ptr<const clock> clk);
+
+} // namespace cdp

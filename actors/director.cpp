@@ -1,0 +1,84 @@
+#include "actors/director.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "actors/errors.hpp"
+#include "domain/duration.hpp"
+
+namespace cdp {
+
+namespace {
+
+using self_ptr = director_actor::stateful_pointer<director_state>;
+
+void arm(self_ptr self, std::chrono::milliseconds delay) {
+  auto gen = ++self->state.generation;
+  self->delayed_send(self, delay, tick_atom_v, gen);
+}
+
+void tick(self_ptr self) {
+  auto& st = self->state;
+  auto started = std::chrono::steady_clock::now();
+  self->request(st.settings.reader, st.settings.store_timeout, list_atom_v, true)
+    .then(
+      [=](advertiser_list& active) {
+        auto& st = self->state;
+        st.store_failures = 0;
+        auto n = active.size();
+        if (!st.draining)
+          self->send(st.settings.supervisor, sync_atom_v, std::move(active));
+        auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - started);
+        spdlog::debug("director: tick handed out {} active advertisers in {}ms", n, took.count());
+        arm(self, st.settings.tick_interval);
+      },
+      [=](caf::error& err) {
+        auto& st = self->state;
+        auto delay = std::min(st.settings.tick_interval,
+                              std::chrono::milliseconds{1000LL << std::min(st.store_failures++, 5)});
+        spdlog::warn("director: cannot list advertisers: {}; next try in {}",
+                     from_caf_error(err).message, format_duration(delay));
+        arm(self, delay);
+      });
+}
+
+} // namespace
+
+director_actor::behavior_type
+director(director_actor::stateful_pointer<director_state> self, director_settings settings) {
+  self->state.settings = std::move(settings);
+  self->send(self, tick_atom_v, self->state.generation);
+  return {
+    [=](tick_atom, uint64_t generation) {
+      if (generation == self->state.generation && !self->state.draining)
+        tick(self);
+    },
+    [=](trigger_atom, const std::string& id) -> caf::result<advertiser> {
+      auto& st = self->state;
+      if (st.draining)
+        return to_caf_error(make_failure(errc::shutting_down, "cdpbatchd is shutting down"));
+      auto promise = self->make_response_promise<advertiser>();
+      self->request(st.settings.reader, st.settings.store_timeout, get_atom_v, id)
+        .then(
+          [=](advertiser& who) mutable {
+            if (!who.active) {
+              promise.deliver(to_caf_error(make_failure(
+                errc::conflict, "advertiser '" + id + "' is deactivated; activate it first")));
+              return;
+            }
+            self->send(self->state.settings.supervisor, due_atom_v, who);
+            promise.deliver(std::move(who));
+          },
+          [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
+      return promise;
+    },
+    [=](drain_atom) -> caf::result<int64_t> {
+      auto& st = self->state;
+      st.draining = true;
+      ++st.generation; // cancels the pending tick
+      return self->delegate(st.settings.supervisor, drain_atom_v);
+    },
+  };
+}
+
+} // namespace cdp

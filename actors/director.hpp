@@ -1,0 +1,31 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "actors/interfaces.hpp"
+
+namespace cdp {
+
+struct director_settings {
+  std::chrono::milliseconds tick_interval = std::chrono::minutes{5};
+  /// Limit for the store's list of active advertisers.
+  std::chrono::milliseconds store_timeout = std::chrono::seconds{60};
+  store_reader_actor reader;
+  supervisor_actor supervisor;
+};
+
+struct director_state {
+  director_settings settings;
+  uint64_t generation = 0;
+  bool draining = false;
+  int store_failures = 0;
+  static inline const char* name = "director";
+};
+
+/// Ticks at once, then every `tick_interval` after the previous tick's work
+/// was handed out (fixed delay, so slow ticks never pile up).
+director_actor::behavior_type
+director(director_actor::stateful_pointer<director_state> self, director_settings settings);
+
+} // namespace cdp

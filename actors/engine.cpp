@@ -1,0 +1,59 @@
+#include "actors/engine.hpp"
+
+#include "actors/advertiser.hpp"
+#include "actors/committer.hpp"
+#include "actors/director.hpp"
+#include "actors/errors.hpp"
+#include "actors/job_pool.hpp"
+#include "actors/reaper.hpp"
+#include "actors/store_reader.hpp"
+
+namespace cdp {
+
+engine start_engine(caf::actor_system& sys, const engine_options& options) {
+  const auto& cfg = options.cfg;
+  engine e;
+  e.committer = sys.spawn<caf::detached>(committer, cfg.store.url, options.store, options.clk);
+  e.reader = sys.spawn<caf::detached>(
+    store_reader, cfg.store.url, options.store,
+    store_reader_settings{options.clk, cfg.backfill_months, cfg.retry, cfg.reaper.stale_after});
+  e.pool = sys.spawn(job_pool, job_pool_settings{cfg.pool.core_size, cfg.pool.max_size,
+                                                 cfg.pool.queue_capacity, cfg.job.timeout,
+                                                 options.make_job});
+  auto shared = std::make_shared<advertiser_settings>();
+  shared->clk = options.clk;
+  shared->retry = cfg.retry;
+  shared->backfill_months = cfg.backfill_months;
+  shared->node_id = options.node_id;
+  shared->job_timeout = cfg.job.timeout;
+  shared->committer = e.committer;
+  shared->reader = e.reader;
+  shared->pool = e.pool;
+  e.supervisor = sys.spawn(supervisor, std::shared_ptr<const advertiser_settings>{shared},
+                           options.restarts);
+  e.director = sys.spawn(director, director_settings{cfg.schedule.tick_interval,
+                                                     shared->store_timeout, e.reader,
+                                                     e.supervisor});
+  e.reaper = sys.spawn(reaper, reaper_settings{cfg.reaper.interval, cfg.reaper.stale_after,
+                                               shared->store_timeout, e.reader, e.supervisor});
+  return e;
+}
+
+expected<int64_t> engine::drain(caf::actor_system& sys, std::chrono::milliseconds limit) {
+  caf::scoped_actor self{sys};
+  expected<int64_t> result = make_failure(errc::timeout, "drain did not finish");
+  self->request(director, limit, drain_atom_v)
+    .receive([&](int64_t n) { result = n; },
+             [&](caf::error& err) { result = from_caf_error(err); });
+  return result;
+}
+
+void engine::stop() {
+  for (const auto& hdl : {caf::actor_cast<caf::actor>(director), caf::actor_cast<caf::actor>(reaper),
+                          caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(pool),
+                          caf::actor_cast<caf::actor>(reader),
+                          caf::actor_cast<caf::actor>(committer)})
+    caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
+}
+
+} // namespace cdp

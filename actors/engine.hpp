@@ -1,0 +1,48 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "caf/all.hpp"
+
+#include "actors/interfaces.hpp"
+#include "actors/supervisor.hpp"
+#include "config/config.hpp"
+#include "domain/clock.hpp"
+#include "jobs/month_job.hpp"
+#include "persistence/store.hpp"
+
+namespace cdp {
+
+/// Everything the engine is built from; `main` and the tests fill it in.
+struct engine_options {
+  config cfg;
+  std::shared_ptr<const clock> clk;
+  job_factory make_job;
+  /// This daemon's name on its claims (config node.id, or the host name).
+  std::string node_id;
+  restart_policy restarts;
+  store_options store;
+};
+
+/// The running actors, wired together.
+struct engine {
+  committer_actor committer;
+  store_reader_actor reader;
+  job_pool_actor pool;
+  supervisor_actor supervisor;
+  director_actor director;
+  reaper_actor reaper;
+
+  /// Stops ticking and claiming; waits until in-flight jobs are recorded
+  /// (or `limit` passes). The number of advertisers drained, or an error.
+  expected<int64_t> drain(caf::actor_system& sys, std::chrono::milliseconds limit);
+
+  /// Ends every actor; `~actor_system` then waits for them.
+  void stop();
+};
+
+engine start_engine(caf::actor_system& sys, const engine_options& options);
+
+} // namespace cdp

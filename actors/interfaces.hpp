@@ -1,0 +1,117 @@
+#pragma once
+
+// Every actor interface of cdpbatch in one place. Handlers marked "internal"
+// are messages an actor sends itself (timers); nobody else should.
+
+#include <cstdint>
+#include <string>
+
+#include "caf/all.hpp"
+
+#include "actors/type_ids.hpp"
+
+namespace cdp {
+
+/// Persistence worker that applies transitions in group commits: requests that
+/// arrive while a transaction runs are applied together in the next one.
+using committer_actor = caf::typed_actor<
+  /// Applies the transitions; one outcome per item, in order.
+  caf::replies_to<transition_batch>::with<outcome_batch>,
+  /// Internal: commit what has accumulated.
+  caf::reacts_to<flush_atom>>;
+
+/// Persistence worker for reads and operator changes, on its own connection.
+using store_reader_actor = caf::typed_actor<
+  /// Advertisers, only the active ones when the flag is set.
+  caf::replies_to<list_atom, bool>::with<advertiser_list>,
+  /// One advertiser (errc::not_found).
+  caf::replies_to<get_atom, std::string>::with<advertiser>,
+  /// One advertiser's months, oldest first.
+  caf::replies_to<months_atom, std::string>::with<month_list>,
+  /// Activates (true) or deactivates (false, with a reason); the new record.
+  caf::replies_to<activate_atom, std::string, bool, std::string>::with<advertiser>,
+  /// Records that a NEW advertiser finished its backfill.
+  caf::replies_to<promote_atom, std::string>::with<advertiser>,
+  /// Fails months RUNNING for too long (the reaper's statement).
+  caf::replies_to<reap_atom>::with<month_list>,
+  /// Months RUNNING now, anywhere.
+  caf::replies_to<running_atom>::with<month_list>,
+  /// Months by status and advertisers by type and activity.
+  caf::replies_to<counts_atom>::with<status_counts, advertiser_counts>,
+  /// Resets one month for a manual retry.
+  caf::replies_to<retry_atom, std::string, year_month>::with<month_state>,
+  /// Creates an advertiser (with its backfill months when NEW).
+  caf::replies_to<create_atom, new_advertiser>::with<advertiser>,
+  /// Is the store reachable?
+  caf::replies_to<ping_atom>::with<bool>>;
+
+/// Runs one job at a time on its own thread.
+using job_runner_actor = caf::typed_actor<
+  caf::replies_to<job_request>::with<job_result>>;
+
+/// The bounded pool of job runners with its two-lane queue.
+using job_pool_actor = caf::typed_actor<
+  /// A place in the queue; errc::queue_full when there is none, and then the
+  /// caller gets `slot_atom` once one frees up (deferred, never dropped).
+  caf::replies_to<reserve_atom, job_lane>::with<uint64_t>,
+  /// Runs a job on a reserved place; the result when it ends.
+  caf::replies_to<run_atom, uint64_t, job_request>::with<job_result>,
+  /// Gives back a reserved place that will not be used.
+  caf::reacts_to<release_atom, uint64_t>,
+  caf::replies_to<stats_atom>::with<pool_stats>>;
+
+/// One advertiser: its cursor, its in-flight attempt, its retry timer.
+using advertiser_actor = caf::typed_actor<
+  /// Run what is due now; carries the advertiser's current record.
+  caf::reacts_to<due_atom, advertiser>,
+  /// A place in the job queue freed up after this advertiser was deferred.
+  caf::reacts_to<slot_atom>,
+  /// Reread the months from the store (an operator changed them).
+  caf::reacts_to<reload_atom>,
+  /// The reaper failed one of this advertiser's months.
+  caf::reacts_to<reaped_atom, year_month>,
+  /// What it is doing, or why it is not running.
+  caf::replies_to<activity_atom>::with<advertiser_activity>,
+  /// Take no new work; answers once nothing is in flight.
+  caf::replies_to<drain_atom>::with<bool>,
+  /// Internal: a retry or backoff timer fired (generation number).
+  caf::reacts_to<retry_atom, uint64_t>>;
+
+/// Owns the advertiser actors: spawns, monitors and restarts them.
+using supervisor_actor = caf::typed_actor<
+  /// Makes sure every listed advertiser has its actor and tells each one what is due.
+  caf::reacts_to<sync_atom, advertiser_list>,
+  /// The same for one advertiser (manual trigger).
+  caf::reacts_to<due_atom, advertiser>,
+  /// Tells the owners of reaped months.
+  caf::reacts_to<reaped_atom, month_list>,
+  /// Tells one advertiser to reread its months.
+  caf::reacts_to<reload_atom, std::string>,
+  /// The actor of one advertiser (errc::not_found when it has none).
+  caf::replies_to<lookup_atom, std::string>::with<advertiser_actor>,
+  /// What one advertiser is doing.
+  caf::replies_to<activity_atom, std::string>::with<advertiser_activity>,
+  /// Drains every advertiser; answers with how many there were.
+  caf::replies_to<drain_atom>::with<int64_t>,
+  /// How many advertiser actors are alive.
+  caf::replies_to<alive_atom>::with<int64_t>,
+  /// Internal: restart a crashed advertiser after its backoff.
+  caf::reacts_to<restart_atom, std::string>>;
+
+/// Fires the schedule tick and routes manual triggers.
+using director_actor = caf::typed_actor<
+  /// Internal: the schedule tick (generation number).
+  caf::reacts_to<tick_atom, uint64_t>,
+  /// Runs what is due for one advertiser now.
+  caf::replies_to<trigger_atom, std::string>::with<advertiser>,
+  /// Stops ticking and drains the advertisers.
+  caf::replies_to<drain_atom>::with<int64_t>>;
+
+/// Fails jobs stuck in RUNNING.
+using reaper_actor = caf::typed_actor<
+  /// Internal: the reaper's period (generation number).
+  caf::reacts_to<tick_atom, uint64_t>,
+  /// Reaps now; the months it failed.
+  caf::replies_to<reap_atom>::with<month_list>>;
+
+} // namespace cdp

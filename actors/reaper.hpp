@@ -1,0 +1,30 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "actors/interfaces.hpp"
+
+namespace cdp {
+
+struct reaper_settings {
+  std::chrono::milliseconds interval = std::chrono::minutes{10};
+  std::chrono::milliseconds stale_after = std::chrono::minutes{30};
+  std::chrono::milliseconds store_timeout = std::chrono::seconds{60};
+  store_reader_actor reader;
+  supervisor_actor supervisor;
+};
+
+struct reaper_state {
+  reaper_settings settings;
+  uint64_t generation = 0;
+  static inline const char* name = "reaper";
+};
+
+/// Every `interval`, months RUNNING longer than `stale_after` become FAILED
+/// (an attempt used; their advertisers' retry policy goes on). A node that
+/// died leaves RUNNING months behind: this is how other nodes get them back.
+reaper_actor::behavior_type reaper(reaper_actor::stateful_pointer<reaper_state> self,
+                                   reaper_settings settings);
+
+} // namespace cdp

@@ -1,0 +1,100 @@
+#include "actors/store_reader.hpp"
+
+#include "actors/errors.hpp"
+
+namespace cdp {
+
+namespace {
+
+/// A store result as a handler's answer: the value, or the error for the requester.
+template <class T>
+caf::result<T> answer(expected<T>&& r) {
+  if (!r)
+    return to_caf_error(r.error());
+  return std::move(*r);
+}
+
+std::vector<std::chrono::milliseconds> retry_delays(const retry_policy& p) {
+  std::vector<std::chrono::milliseconds> delays;
+  for (int retry = 1; retry <= std::max(p.max_retries, 1); ++retry)
+    delays.push_back(p.delay(retry));
+  return delays;
+}
+
+} // namespace
+
+store_reader_actor::behavior_type
+store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
+             std::string store_url, store_options options, store_reader_settings settings) {
+  self->state.link.emplace(std::move(store_url), options);
+  self->state.settings = std::move(settings);
+  auto db = [self](auto&& call) { return self->state.link->with(call); };
+  auto now = [self] { return self->state.settings.clk->now(); };
+  return {
+    [=](list_atom, bool active_only) -> caf::result<advertiser_list> {
+      return answer(db([&](store& s) { return s.list_advertisers(active_only); }));
+    },
+    [=](get_atom, const std::string& id) -> caf::result<advertiser> {
+      return answer(db([&](store& s) { return s.get_advertiser(id); }));
+    },
+    [=](months_atom, const std::string& id) -> caf::result<month_list> {
+      return answer(db([&](store& s) { return s.list_months(id); }));
+    },
+    [=](activate_atom, const std::string& id, bool active,
+        const std::string& reason) -> caf::result<advertiser> {
+      return answer(db([&](store& s) -> expected<advertiser> {
+        if (auto r = s.set_active(id, active, reason, now()); !r)
+          return std::move(r).error();
+        return s.get_advertiser(id);
+      }));
+    },
+    [=](promote_atom, const std::string& id) -> caf::result<advertiser> {
+      return answer(db([&](store& s) -> expected<advertiser> {
+        auto who = s.get_advertiser(id);
+        if (!who)
+          return who;
+        auto r = s.update_advertiser_progress(id, advertiser_type::existing,
+                                              who->current_processing_month,
+                                              who->last_completed_month, true, now());
+        if (!r)
+          return std::move(r).error();
+        return s.get_advertiser(id);
+      }));
+    },
+    [=](reap_atom) -> caf::result<month_list> {
+      const auto& cfg = self->state.settings;
+      auto delays = retry_delays(cfg.retry);
+      return answer(db([&](store& s) { return s.reap_stale(now(), cfg.stale_after, delays); }));
+    },
+    [=](running_atom) -> caf::result<month_list> {
+      return answer(db([&](store& s) { return s.running_months(); }));
+    },
+    [=](counts_atom) -> caf::result<status_counts, advertiser_counts> {
+      auto months = db([&](store& s) { return s.count_months_by_status(); });
+      if (!months)
+        return to_caf_error(months.error());
+      auto advertisers = db([&](store& s) { return s.count_advertisers(); });
+      if (!advertisers)
+        return to_caf_error(advertisers.error());
+      return {*months, *advertisers};
+    },
+    [=](retry_atom, const std::string& id, year_month month) -> caf::result<month_state> {
+      return answer(db([&](store& s) { return s.manual_retry(id, month, now()); }));
+    },
+    [=](create_atom, const new_advertiser& request) -> caf::result<advertiser> {
+      const auto& cfg = self->state.settings;
+      return answer(db([&](store& s) {
+        return s.create_advertiser(request, cfg.clk->current_month(), cfg.backfill_months,
+                                   cfg.retry.max_retries, now());
+      }));
+    },
+    [=](ping_atom) -> caf::result<bool> {
+      auto r = db([](store& s) { return s.ping(); });
+      if (!r)
+        return to_caf_error(r.error());
+      return true;
+    },
+  };
+}
+
+} // namespace cdp

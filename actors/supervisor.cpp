@@ -1,0 +1,160 @@
+#include "actors/supervisor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "actors/errors.hpp"
+#include "domain/duration.hpp"
+
+namespace cdp {
+
+namespace {
+
+using self_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
+
+advertiser_actor spawn_child(self_ptr self, const advertiser& record) {
+  auto& st = self->state;
+  auto hdl = self->spawn(advertiser_agent, st.settings, record);
+  self->monitor(hdl);
+  st.ids[hdl.address()] = record.id;
+  return hdl;
+}
+
+/// The advertiser's actor, spawned if it has none yet.
+supervisor_state::child& ensure(self_ptr self, const advertiser& record) {
+  auto& st = self->state;
+  auto it = st.children.find(record.id);
+  if (it == st.children.end()) {
+    auto hdl = spawn_child(self, record);
+    it = st.children.emplace(record.id, supervisor_state::child{hdl, record, {}}).first;
+  } else {
+    it->second.record = record;
+  }
+  return it->second;
+}
+
+void on_down(self_ptr self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  auto id_it = st.ids.find(dm.source);
+  if (id_it == st.ids.end())
+    return;
+  auto id = id_it->second;
+  st.ids.erase(id_it);
+  auto child_it = st.children.find(id);
+  if (child_it == st.children.end())
+    return;
+  auto& c = child_it->second;
+  if (!dm.reason || dm.reason == caf::exit_reason::user_shutdown || st.draining) {
+    st.children.erase(child_it);
+    return;
+  }
+  auto now = st.settings->clk->now();
+  auto why = self->system().render(dm.reason);
+  while (!c.restarts.empty() && c.restarts.front() < now - st.restarts.window)
+    c.restarts.pop_front();
+  if (static_cast<int>(c.restarts.size()) >= st.restarts.max_restarts) {
+    auto reason = "its actor crashed " + std::to_string(c.restarts.size() + 1) + " times within "
+                  + format_duration(st.restarts.window) + "; last: " + why;
+    spdlog::error("[advertiser={}] advertiser deactivated: {}", id, reason);
+    self->request(st.settings->reader, st.settings->store_timeout, activate_atom_v, id, false,
+                  reason)
+      .then([](const advertiser&) {},
+            [id](caf::error& err) {
+              spdlog::error("[advertiser={}] could not record the deactivation: {}", id,
+                            from_caf_error(err).message);
+            });
+    st.children.erase(child_it);
+    return;
+  }
+  c.restarts.push_back(now);
+  auto delay = st.restarts.backoff * (1 << std::min<int>(static_cast<int>(c.restarts.size()) - 1, 10));
+  spdlog::error("[advertiser={}] actor crashed ({}); restart {} of {} in {}", id, why,
+                c.restarts.size(), st.restarts.max_restarts, format_duration(delay));
+  self->delayed_send(self, delay, restart_atom_v, id);
+}
+
+} // namespace
+
+supervisor_actor::behavior_type
+supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
+           std::shared_ptr<const advertiser_settings> settings, restart_policy restarts) {
+  self->state.settings = std::move(settings);
+  self->state.restarts = restarts;
+  self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
+  // Shutdown reaches the supervisor as an exit message: take the children along.
+  self->set_exit_handler([=](caf::exit_msg& em) {
+    self->state.draining = true;
+    for (auto& [id, c] : self->state.children)
+      self->send_exit(c.handle, em.reason);
+    self->quit(em.reason);
+  });
+  return {
+    [=](sync_atom, advertiser_list& active) {
+      if (self->state.draining)
+        return;
+      for (auto& record : active) {
+        auto& c = ensure(self, record);
+        self->send(c.handle, due_atom_v, record);
+      }
+    },
+    [=](due_atom, const advertiser& record) {
+      if (self->state.draining)
+        return;
+      auto& c = ensure(self, record);
+      self->send(c.handle, due_atom_v, record);
+    },
+    [=](reaped_atom, const month_list& months) {
+      auto& st = self->state;
+      for (const auto& m : months)
+        if (auto it = st.children.find(m.advertiser_id); it != st.children.end())
+          self->send(it->second.handle, reaped_atom_v, m.month);
+    },
+    [=](reload_atom, const std::string& id) {
+      auto& st = self->state;
+      if (auto it = st.children.find(id); it != st.children.end())
+        self->send(it->second.handle, reload_atom_v);
+    },
+    [=](lookup_atom, const std::string& id) -> caf::result<advertiser_actor> {
+      auto& st = self->state;
+      auto it = st.children.find(id);
+      if (it == st.children.end() || !st.ids.count(it->second.handle.address()))
+        return to_caf_error(make_failure(errc::not_found, "advertiser '" + id + "' has no actor"));
+      return it->second.handle;
+    },
+    [=](activity_atom, const std::string& id) -> caf::result<advertiser_activity> {
+      auto& st = self->state;
+      auto it = st.children.find(id);
+      if (it == st.children.end())
+        return advertiser_activity{id, "not loaded", "no actor: inactive or not yet ticked"};
+      return self->delegate(it->second.handle, activity_atom_v);
+    },
+    [=](drain_atom) -> caf::result<int64_t> {
+      auto& st = self->state;
+      st.draining = true;
+      auto promise = self->make_response_promise<int64_t>();
+      auto total = static_cast<int64_t>(st.children.size());
+      if (total == 0)
+        return int64_t{0};
+      auto remaining = std::make_shared<int64_t>(total);
+      auto answered = [=]() mutable {
+        if (--*remaining == 0)
+          promise.deliver(total);
+      };
+      for (auto& [id, c] : st.children)
+        self->request(c.handle, st.settings->job_timeout + std::chrono::minutes{2}, drain_atom_v)
+          .then([=](bool) mutable { answered(); }, [=](caf::error&) mutable { answered(); });
+      return promise;
+    },
+    [=](alive_atom) { return static_cast<int64_t>(self->state.ids.size()); },
+    [=](restart_atom, const std::string& id) {
+      auto& st = self->state;
+      auto it = st.children.find(id);
+      if (it == st.children.end() || st.draining)
+        return;
+      // The new actor reloads its months: the store is the truth after a crash.
+      it->second.handle = spawn_child(self, it->second.record);
+      self->send(it->second.handle, due_atom_v, it->second.record);
+    },
+  };
+}
+
+} // namespace cdp
