@@ -1,0 +1,141 @@
+#include <future>
+
+#include "actors/errors.hpp"
+#include "engine/engine_fixture.hpp"
+
+using namespace cdp;
+using namespace cdp::test;
+
+namespace {
+
+/// The advertiser's actor now, if it has one.
+advertiser_actor actor_of(engine_fixture& f, const std::string& id) {
+  advertiser_actor found;
+  caf::scoped_actor self{*f.sys};
+  self->request(f.running->supervisor, std::chrono::seconds{1}, lookup_atom_v, id)
+    .receive([&](advertiser_actor& hdl) { found = hdl; }, [](caf::error&) {});
+  return found;
+}
+
+/// Ends the actor the way an uncaught exception in a handler does.
+void crash(engine_fixture& f, const advertiser_actor& hdl) {
+  caf::scoped_actor self{*f.sys};
+  self->send_exit(hdl, caf::make_error(caf::sec::runtime_error, "boom"));
+}
+
+} // namespace
+
+TEST_CASE_METHOD(engine_fixture, "an existing advertiser refreshes its current month on every tick") {
+  start();
+  add("A", advertiser_type::existing);
+  REQUIRE(eventually([&] { return script->attempts_of("A").size() >= 3; }));
+  for (auto& a : script->attempts_of("A"))
+    CHECK(a.month == "2024-12");
+  CHECK(month("A", "2024-12").status != month_status::pending);
+}
+
+TEST_CASE_METHOD(engine_fixture, "after a month rolls over the previous month gets one final run, then the new month runs") {
+  start();
+  add("A", advertiser_type::existing);
+  REQUIRE(eventually([&] { return status_of("A", "2024-12") == month_status::completed; }));
+  CHECK_FALSE(month("A", "2024-12").closed);
+  clk->set_month(ym("2025-01"));
+  REQUIRE(eventually([&] {
+    auto next = db->get_month("A", ym("2025-01"));
+    return next && next->status == month_status::completed;
+  }));
+  CHECK(month("A", "2024-12").closed);
+  CHECK(who("A").last_completed_month == ym("2025-01"));
+  // Once closed, 2024-12 is never run again.
+  auto runs_of_december = [&] {
+    auto seen = script->attempts_of("A");
+    return std::count_if(seen.begin(), seen.end(), [](auto& a) { return a.month == "2024-12"; });
+  };
+  auto before = runs_of_december();
+  REQUIRE(eventually([&] { return script->attempts_of("A").back().month == "2025-01"; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds{200});
+  CHECK(runs_of_december() == before);
+}
+
+TEST_CASE_METHOD(engine_fixture, "an advertiser actor that dies is restarted from stored state and resumes") {
+  script->hang("C", "2023-05");
+  start();
+  add("C", advertiser_type::new_advertiser);
+  REQUIRE(eventually([&] { return month("C", "2023-05").status == month_status::running; }));
+  auto old = actor_of(*this, "C");
+  REQUIRE(old);
+  crash(*this, old);
+  // The new actor finds its predecessor's RUNNING month and retries it.
+  REQUIRE(eventually([&] {
+    auto history = db->list_attempts("C", ym("2023-05"));
+    return history && history->size() >= 2;
+  }));
+  script->release_all();
+  REQUIRE(eventually([&] { return who("C").type == advertiser_type::existing; }));
+  CHECK(all_months_completed_once("C"));
+  auto history = db->list_attempts("C", ym("2023-05"));
+  REQUIRE(history);
+  CHECK(history->front().outcome == month_status::failed);
+  CHECK(history->front().error_message.find("interrupted") != std::string::npos);
+  CHECK(who("C").active);
+}
+
+TEST_CASE_METHOD(engine_fixture, "an advertiser whose actor keeps crashing is deactivated") {
+  restarts.max_restarts = 2;
+  script->hang("C", "2023-01");
+  start();
+  add("C", advertiser_type::new_advertiser);
+  advertiser_actor previous;
+  for (size_t round = 0; round < 3; ++round) {
+    // Wait for this round's actor and its own attempt of the hanging month.
+    advertiser_actor hdl;
+    REQUIRE(eventually([&] {
+      hdl = actor_of(*this, "C");
+      auto history = db->list_attempts("C", ym("2023-01"));
+      return hdl && hdl != previous && history && history->size() == round + 1
+             && history->back().outcome == month_status::running;
+    }));
+    crash(*this, hdl);
+    previous = hdl;
+  }
+  REQUIRE(eventually([&] { return !who("C").active; }));
+  CHECK(who("C").deactivation_reason.find("crashed") != std::string::npos);
+  script->release_all();
+}
+
+TEST_CASE_METHOD(engine_fixture, "the reaper fails a hung job and the month is retried") {
+  cfg.reaper.stale_after = std::chrono::milliseconds{150};
+  script->hang("A", "2024-12");
+  start();
+  add("A", advertiser_type::existing);
+  REQUIRE(eventually([&] {
+    auto history = db->list_attempts("A", ym("2024-12"));
+    return history && !history->empty()
+           && history->front().error_message.find("reaped") != std::string::npos;
+  }));
+  script->release_all();
+  REQUIRE(eventually([&] {
+    auto m = db->get_month("A", ym("2024-12"));
+    return m && m->status == month_status::completed && m->retry_count >= 1;
+  }));
+  CHECK(who("A").active);
+}
+
+TEST_CASE_METHOD(engine_fixture, "draining finishes and records the job in flight, then claims nothing new") {
+  script->hang("C", "2023-03");
+  start();
+  add("C", advertiser_type::new_advertiser);
+  REQUIRE(eventually([&] { return month("C", "2023-03").status == month_status::running; }));
+  auto drained = std::async(std::launch::async, [&] {
+    return running->drain(*sys, std::chrono::seconds{10});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  CHECK(drained.wait_for(std::chrono::milliseconds{0}) == std::future_status::timeout);
+  script->release_all();
+  auto result = drained.get();
+  REQUIRE(result);
+  CHECK(*result >= 1);
+  CHECK(month("C", "2023-03").status == month_status::completed);
+  std::this_thread::sleep_for(std::chrono::milliseconds{200});
+  CHECK(month("C", "2023-04").status == month_status::pending);
+}
