@@ -37,30 +37,35 @@ bool stop_requested_within(std::chrono::milliseconds d) {
   return sigtimedwait(&set, nullptr, &ts) > 0;
 }
 
+/// The store, or why there is none: a broken store, or a stop request that
+/// came while waiting for it.
+struct opened_store {
+  std::unique_ptr<cdp::store> db;
+  bool stopped = false;
+};
+
 /// Opens and migrates the store; an unreachable database is retried with
 /// backoff (1s doubling to 30s) until it answers or the operator stops us.
-std::unique_ptr<cdp::store> open_with_retry(const cdp::config& cfg) {
+opened_store open_with_retry(const cdp::config& cfg) {
   auto delay = 1000ms;
   for (;;) {
     auto db = cdp::open_store(cfg.store.url);
     if (db) {
       auto migrated = (*db)->migrate();
       if (migrated)
-        return std::move(*db);
-      if (migrated.error().code != cdp::errc::store_unavailable) {
-        spdlog::critical("store: {}", migrated.error().message);
-        return nullptr;
-      }
+        return {std::move(*db)};
       db = migrated.error();
     }
-    if (db.error().code == cdp::errc::invalid_argument) {
+    if (db.error().code != cdp::errc::store_unavailable) {
       spdlog::critical("store: {}", db.error().message);
-      return nullptr;
+      return {};
     }
     spdlog::warn("store unreachable: {}; retrying in {}", db.error().message,
                  cdp::format_duration(delay));
-    if (stop_requested_within(delay))
-      return nullptr;
+    if (stop_requested_within(delay)) {
+      spdlog::info("stop requested while waiting for the store; exiting");
+      return {nullptr, true};
+    }
     delay = std::min(delay * 2, std::chrono::milliseconds{30s});
   }
 }
@@ -83,9 +88,9 @@ int run(const cdp::config& cfg, bool demo) {
                CDP_VERSION, node, cdp::redact_password(cfg.store.url),
                cfg.job.kind, cdp::format_duration(cfg.schedule.tick_interval),
                clk->current_month().to_string());
-  auto db = open_with_retry(cfg);
+  auto [db, stopped] = open_with_retry(cfg);
   if (!db)
-    return 1;
+    return stopped ? 0 : 1;
   auto recovered = db->recover_node(node, clk->now());
   if (!recovered) {
     spdlog::critical("store: recovering this node's interrupted months failed: {}",

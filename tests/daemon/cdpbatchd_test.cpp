@@ -1,0 +1,180 @@
+#include <atomic>
+#include <filesystem>
+#include <functional>
+
+#include "daemon/daemon_process.hpp"
+#include "persistence/store.hpp"
+
+using namespace cdp;
+using namespace cdp::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// A temp folder with a store and a log for one daemon.
+struct daemon_fixture {
+  std::filesystem::path dir;
+  std::string url;
+
+  daemon_fixture() {
+    static std::atomic<int> counter{0};
+    dir = std::filesystem::temp_directory_path()
+          / ("cdpbatchd-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::create_directories(dir);
+    url = "sqlite://" + (dir / "cdpbatch.db").string();
+  }
+  ~daemon_fixture() { std::filesystem::remove_all(dir); }
+
+  std::vector<std::string> argv(std::vector<std::string> extra) const {
+    std::vector<std::string> a{program("cdpbatchd"),
+                               "--config",
+                               std::string{CDP_SOURCE_DIR} + "/config.toml",
+                               "--set",
+                               "store.url=" + url,
+                               "--set",
+                               "log.file=" + (dir / "cdpbatchd.log").string(),
+                               "--set",
+                               "schedule.current_month=2024-12",
+                               "--set",
+                               "schedule.tick_interval=100ms",
+                               "--set",
+                               "http.listen=127.0.0.1:0",
+                               "--set",
+                               "admin.listen=127.0.0.1:0"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+
+  std::unique_ptr<store> open() const {
+    auto db = open_store(url);
+    REQUIRE(db);
+    return std::move(*db);
+  }
+
+  static bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit = 20s) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (done())
+        return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return done();
+  }
+};
+
+bool backfilled(store& db, const std::string& id) {
+  auto who = db.get_advertiser(id);
+  return who && who->type == advertiser_type::existing && who->backfill_completed;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(daemon_fixture, "cdpbatchd runs the demo on a SQLite file and drains on SIGTERM") {
+  process daemon{argv({"--demo"}), dir / "out.log"};
+  REQUIRE(std::filesystem::exists(dir) );
+  REQUIRE(eventually([&] {
+    if (!std::filesystem::exists(dir / "cdpbatch.db"))
+      return false;
+    auto db = open_store(url);
+    if (!db || !backfilled(**db, "C"))
+      return false;
+    auto a = (*db)->get_month("A", *year_month::parse("2024-12"));
+    auto b = (*db)->get_month("B", *year_month::parse("2024-12"));
+    return a && b && a->processed_records > 0 && b->processed_records > 0;
+  }));
+  daemon.signal(SIGTERM);
+  auto code = daemon.wait(15s);
+  INFO(daemon.output());
+  REQUIRE(code);
+  CHECK(*code == 0);
+  auto log = daemon.output();
+  CHECK(log.find("[advertiser=C month=2023-01] job start") != std::string::npos);
+  CHECK(log.find("backfill complete") != std::string::npos);
+  CHECK(log.find("drained") != std::string::npos);
+  auto db = open();
+  auto months = db->list_months("C");
+  REQUIRE(months);
+  CHECK(months->size() == 24);
+  for (auto& m : *months) {
+    CHECK(m.status != month_status::running);
+    auto profiles = db->list_profiles("C", m.month);
+    REQUIRE(profiles);
+    CHECK_FALSE(profiles->empty());
+  }
+}
+
+TEST_CASE_METHOD(daemon_fixture, "cdpbatchd killed with SIGKILL mid-backfill resumes where it stopped") {
+  auto slow = std::vector<std::string>{"--demo", "--set", "job.kind=simulated", "--set",
+                                       "job.simulated.latency=40ms"};
+  {
+    process daemon{argv(slow), dir / "first.log"};
+    REQUIRE(eventually([&] {
+      auto db = open_store(url);
+      if (!db)
+        return false;
+      auto c = (*db)->get_advertiser("C");
+      return c && c->last_completed_month >= year_month::parse("2023-04");
+    }));
+    daemon.signal(SIGKILL);
+    REQUIRE(daemon.wait(5s));
+  }
+  auto db = open();
+  auto before = db->list_months("C");
+  REQUIRE(before);
+  int completed_before = 0;
+  std::optional<year_month> interrupted;
+  for (auto& m : *before) {
+    completed_before += m.status == month_status::completed;
+    if (m.status == month_status::running)
+      interrupted = m.month;
+  }
+  CHECK(completed_before < 24);
+
+  process again{argv(slow), dir / "second.log"};
+  REQUIRE(eventually([&] { return backfilled(*db, "C"); }));
+  again.signal(SIGTERM);
+  REQUIRE(again.wait(15s) == 0);
+  auto after = db->list_months("C");
+  REQUIRE(after);
+  for (auto& m : *after) {
+    INFO(m.month.to_string());
+    CHECK(m.status == month_status::completed);
+  }
+  // The month the kill interrupted was failed at start and retried at once.
+  if (interrupted) {
+    CHECK(again.output().find("recovered") != std::string::npos);
+    auto history = db->list_attempts("C", *interrupted);
+    REQUIRE(history);
+    REQUIRE(history->size() >= 2);
+    CHECK(history->front().outcome == month_status::failed);
+    CHECK(history->front().error_message.find("interrupted") != std::string::npos);
+  }
+}
+
+TEST_CASE_METHOD(daemon_fixture, "cdpbatchd waits for an unreachable database, says so, and stops cleanly") {
+  process daemon{{program("cdpbatchd"), "--config", std::string{CDP_SOURCE_DIR} + "/config.toml",
+                  "--set", "store.url=postgresql://cdp@127.0.0.1:1/cdp", "--set",
+                  "log.file=" + (dir / "cdpbatchd.log").string()},
+                 dir / "out.log"};
+  REQUIRE(eventually([&] { return daemon.output().find("store unreachable") != std::string::npos; }));
+  daemon.signal(SIGTERM);
+  auto code = daemon.wait(10s);
+  INFO(daemon.output());
+  REQUIRE(code);
+  CHECK(*code == 0);
+}
+
+TEST_CASE_METHOD(daemon_fixture, "cdpbatchd --check-config prints the configuration or fails with status 2") {
+  {
+    process ok{{program("cdpbatchd"), "--config", std::string{CDP_SOURCE_DIR} + "/config.toml",
+                "--check-config"},
+               dir / "ok.log"};
+    REQUIRE(ok.wait(10s) == 0);
+    CHECK(ok.output().find("batch.thread-pool.core-size = 5") != std::string::npos);
+  }
+  process bad{{program("cdpbatchd"), "--config", std::string{CDP_SOURCE_DIR} + "/config.toml",
+               "--check-config", "--set", "retry.max_retries=abc"},
+              dir / "bad.log"};
+  REQUIRE(bad.wait(10s) == 2);
+  CHECK(bad.output().find("retry.max_retries") != std::string::npos);
+}
