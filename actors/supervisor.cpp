@@ -1,5 +1,7 @@
 #include "actors/supervisor.hpp"
 
+#include <unordered_set>
+
 #include <spdlog/spdlog.h>
 
 #include "actors/errors.hpp"
@@ -30,6 +32,17 @@ supervisor_state::child& ensure(self_ptr self, const advertiser& record) {
     it->second.record = record;
   }
   return it->second;
+}
+
+/// Stops the actor of an advertiser that is no longer active, once its
+/// in-flight month (if any) is recorded.
+void retire(self_ptr self, supervisor_state::child& c) {
+  c.retiring = true;
+  auto hdl = c.handle;
+  auto limit = self->state.settings->job_timeout + std::chrono::minutes{2};
+  self->request(hdl, limit, drain_atom_v)
+    .then([=](bool) { self->send_exit(hdl, caf::exit_reason::user_shutdown); },
+          [=](caf::error&) { self->send_exit(hdl, caf::exit_reason::user_shutdown); });
 }
 
 void on_down(self_ptr self, const caf::down_msg& dm) {
@@ -89,18 +102,26 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
   });
   return {
     [=](sync_atom, advertiser_list& active) {
-      if (self->state.draining)
+      auto& st = self->state;
+      if (st.draining)
         return;
+      std::unordered_set<std::string> listed;
       for (auto& record : active) {
+        listed.insert(record.id);
         auto& c = ensure(self, record);
-        self->send(c.handle, due_atom_v, record);
+        if (!c.retiring)
+          self->send(c.handle, due_atom_v, record);
       }
+      for (auto& [id, c] : st.children)
+        if (!c.retiring && !listed.count(id))
+          retire(self, c);
     },
     [=](due_atom, const advertiser& record) {
       if (self->state.draining)
         return;
       auto& c = ensure(self, record);
-      self->send(c.handle, due_atom_v, record);
+      if (!c.retiring)
+        self->send(c.handle, due_atom_v, record);
     },
     [=](reaped_atom, const month_list& months) {
       auto& st = self->state;

@@ -24,6 +24,8 @@ struct supervisor_state {
     advertiser_actor handle;
     advertiser record;
     std::deque<timestamp> restarts;
+    /// No longer active: draining before it stops.
+    bool retiring = false;
   };
 
   std::shared_ptr<const advertiser_settings> settings;

@@ -139,3 +139,16 @@ TEST_CASE_METHOD(engine_fixture, "draining finishes and records the job in fligh
   std::this_thread::sleep_for(std::chrono::milliseconds{200});
   CHECK(month("C", "2023-04").status == month_status::pending);
 }
+
+TEST_CASE_METHOD(engine_fixture, "a deactivated advertiser's actor is stopped and a reactivated one runs again") {
+  start();
+  add("A", advertiser_type::existing);
+  REQUIRE(eventually([&] { return static_cast<bool>(actor_of(*this, "A")); }));
+  REQUIRE(db->set_active("A", false, "operator", clk->now()));
+  REQUIRE(eventually([&] { return !actor_of(*this, "A"); }));
+  auto runs = script->attempts_of("A").size();
+  std::this_thread::sleep_for(std::chrono::milliseconds{200});
+  CHECK(script->attempts_of("A").size() == runs);
+  REQUIRE(db->set_active("A", true, "", clk->now()));
+  REQUIRE(eventually([&] { return script->attempts_of("A").size() > runs; }));
+}
