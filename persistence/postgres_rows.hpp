@@ -1,0 +1,57 @@
+#pragma once
+
+// Private to the PostgreSQL store: the column lists that queries select and
+// the functions that turn those columns into domain types. A list and its
+// reader change together, so they live side by side.
+
+#include "domain/advertiser.hpp"
+#include "domain/month_state.hpp"
+#include "persistence/pg_connection.hpp"
+#include "persistence/store.hpp"
+
+// Macros only so string-literal concatenation builds each query at compile
+// time; no SQL is ever assembled at run time.
+
+/// Columns of advertiser_processing_states, aliased `s`; read by month_at().
+#define CDP_PG_MONTH_COLUMNS                                                          \
+  "s.id, s.advertiser_id, s.processing_month, s.status, "                             \
+  "cdp_ms(s.started_at) AS started_ms, cdp_ms(s.completed_at) AS completed_ms, "     \
+  "s.processed_records, s.failed_records, "                                           \
+  "coalesce(s.error_message, '') AS error_message, s.retry_count, s.max_retries, "   \
+  "cdp_ms(s.created_at) AS created_ms, cdp_ms(s.updated_at) AS updated_ms, "         \
+  "cdp_ms(s.next_attempt_at) AS next_attempt_ms, s.closed, "                          \
+  "coalesce(s.owner, '') AS owner, coalesce(s.lease_token, 0) AS lease_token"
+
+/// Columns of advertisers, aliased `a`; read by advertiser_at().
+#define CDP_PG_ADVERTISER_COLUMNS                                                     \
+  "a.advertiser_id, a.name, a.active, a.advertiser_type, "                            \
+  "a.current_processing_month, a.backfill_start_month, a.backfill_completed, "        \
+  "a.last_completed_month, a.deactivation_reason, "                                   \
+  "cdp_ms(a.created_at) AS created_ms, cdp_ms(a.updated_at) AS updated_ms"
+
+/// Columns of month_attempts, aliased `m`; read by attempt_at().
+#define CDP_PG_ATTEMPT_COLUMNS                                                        \
+  "m.advertiser_id, m.processing_month, m.attempt, cdp_ms(m.started_at), "            \
+  "cdp_ms(m.finished_at), m.outcome, coalesce(m.error_message, ''), "                 \
+  "coalesce(m.owner, '')"
+
+namespace cdp::pg {
+
+/// Columns CDP_PG_MONTH_COLUMNS selects.
+inline constexpr int month_column_count = 17;
+
+/// The month row whose CDP_PG_MONTH_COLUMNS start at column `first`.
+month_state month_at(const result& r, int row, int first = 0);
+std::vector<month_state> months_of(const result& r, int first = 0);
+
+/// The advertiser whose CDP_PG_ADVERTISER_COLUMNS start at column 0.
+advertiser advertiser_at(const result& r, int row);
+
+/// The attempt whose CDP_PG_ATTEMPT_COLUMNS start at column 0.
+attempt_record attempt_at(const result& r, int row);
+
+/// A month column as stored; the schema's CHECK keeps it `YYYY-MM`.
+year_month month_of(const result& r, int row, int col);
+std::optional<year_month> opt_month_of(const result& r, int row, int col);
+
+} // namespace cdp::pg

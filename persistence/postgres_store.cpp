@@ -1,0 +1,194 @@
+#include "persistence/postgres_store.hpp"
+
+#include "persistence/postgres_rows.hpp"
+#include "persistence/postgres_schema.hpp"
+#include "persistence/postgres_store_impl.hpp"
+
+namespace cdp {
+
+namespace {
+
+using pg::params;
+using pg::query;
+
+constexpr query ping_query{"cdp_ping", "SELECT 1"};
+
+constexpr query insert_advertiser{
+  "cdp_insert_advertiser",
+  "INSERT INTO advertisers AS a (advertiser_id, name, active, advertiser_type,"
+  " current_processing_month, backfill_start_month, backfill_completed, created_at, updated_at)"
+  " VALUES ($1::text, $2::text, true, $3::text, $4::text, $5::text, $6::boolean,"
+  " cdp_ts($7::bigint), cdp_ts($7::bigint))"
+  " ON CONFLICT (advertiser_id) DO NOTHING"
+  " RETURNING " CDP_PG_ADVERTISER_COLUMNS};
+
+// A NEW advertiser's backfill months, all in one statement.
+constexpr query insert_backfill_months{
+  "cdp_insert_backfill_months",
+  "INSERT INTO advertiser_processing_states"
+  " (advertiser_id, processing_month, max_retries, created_at, updated_at)"
+  " SELECT $1::text, m, $3::int, cdp_ts($4::bigint), cdp_ts($4::bigint)"
+  " FROM unnest($2::text[]) AS m"};
+
+constexpr query select_advertiser{
+  "cdp_select_advertiser",
+  "SELECT " CDP_PG_ADVERTISER_COLUMNS " FROM advertisers a WHERE a.advertiser_id = $1::text"};
+
+constexpr query select_advertisers{
+  "cdp_select_advertisers",
+  "SELECT " CDP_PG_ADVERTISER_COLUMNS " FROM advertisers a"
+  " WHERE a.active OR NOT $1::boolean ORDER BY a.advertiser_id"};
+
+constexpr query update_active{
+  "cdp_update_active",
+  "UPDATE advertisers SET active = $2::boolean,"
+  " deactivation_reason = CASE WHEN $2::boolean THEN '' ELSE $3::text END,"
+  " updated_at = cdp_ts($4::bigint)"
+  " WHERE advertiser_id = $1::text"};
+
+constexpr query update_progress{
+  "cdp_update_progress",
+  "UPDATE advertisers SET advertiser_type = $2::text, current_processing_month = $3::text,"
+  " last_completed_month = $4::text, backfill_completed = $5::boolean,"
+  " updated_at = cdp_ts($6::bigint)"
+  " WHERE advertiser_id = $1::text"};
+
+constexpr query count_advertisers_query{
+  "cdp_count_advertisers",
+  "SELECT count(*) FILTER (WHERE advertiser_type = 'NEW' AND active),"
+  " count(*) FILTER (WHERE advertiser_type = 'NEW' AND NOT active),"
+  " count(*) FILTER (WHERE advertiser_type = 'EXISTING' AND active),"
+  " count(*) FILTER (WHERE advertiser_type = 'EXISTING' AND NOT active)"
+  " FROM advertisers"};
+
+/// One `"month"` per backfill month, as a text[] literal.
+std::string month_array(year_month first, year_month last) {
+  pg::array months;
+  for (auto m : month_range(first, last))
+    months.add(m);
+  return months.take();
+}
+
+status updated_one(expected<pg::result> r, const std::string& id) {
+  if (!r)
+    return std::move(r).error();
+  if (r->affected() == 0)
+    return unknown_advertiser(id);
+  return ok;
+}
+
+} // namespace
+
+failure unknown_advertiser(const std::string& id) {
+  return make_failure(errc::not_found, "advertiser '" + id + "' does not exist");
+}
+
+expected<std::unique_ptr<store>> open_postgres_store(const std::string& url,
+                                                     const store_options& options) {
+  auto conn = pg::connection::open(url, options);
+  if (!conn)
+    return std::move(conn).error();
+  return std::unique_ptr<store>{std::make_unique<postgres_store>(std::move(*conn))};
+}
+
+status postgres_store::migrate() { return pg::migrate(*conn_); }
+
+expected<int> postgres_store::schema_version() { return pg::schema_version(*conn_); }
+
+status postgres_store::ping() {
+  return call([&]() -> status {
+    if (auto r = conn_->exec(ping_query, params{}); !r)
+      return std::move(r).error();
+    return ok;
+  });
+}
+
+expected<advertiser> postgres_store::create_advertiser(const new_advertiser& request,
+                                                       year_month current,
+                                                       int backfill_months, int max_retries,
+                                                       timestamp now) {
+  if (auto valid = validate(request); !valid)
+    return std::move(valid).error();
+  bool backfills = request.type == advertiser_type::new_advertiser;
+  if (backfills && backfill_months < 1)
+    return make_failure(errc::invalid_argument,
+                        "backfill.months must be at least 1, got "
+                          + std::to_string(backfill_months));
+  auto start = current.plus(-(backfill_months - 1));
+  params p;
+  p.add(request.id).add(request.name).add(to_string(request.type));
+  p.add(backfills ? start : current);
+  p.add(backfills ? std::optional{start} : std::nullopt);
+  p.add(!backfills).add(now);
+  return conn_->transact([&]() -> expected<advertiser> {
+    auto inserted = conn_->exec(insert_advertiser, p);
+    if (!inserted)
+      return std::move(inserted).error();
+    if (inserted->rows() == 0)
+      return make_failure(errc::conflict, "advertiser '" + request.id + "' already exists");
+    if (backfills) {
+      auto months = conn_->exec(insert_backfill_months, params{}
+                                                          .add(request.id)
+                                                          .add(month_array(start, current))
+                                                          .add(max_retries)
+                                                          .add(now));
+      if (!months)
+        return std::move(months).error();
+    }
+    return pg::advertiser_at(*inserted, 0);
+  });
+}
+
+expected<advertiser> postgres_store::get_advertiser(const std::string& id) {
+  return call([&]() -> expected<advertiser> {
+    auto r = conn_->exec(select_advertiser, params{}.add(id));
+    if (!r)
+      return std::move(r).error();
+    if (r->rows() == 0)
+      return unknown_advertiser(id);
+    return pg::advertiser_at(*r, 0);
+  });
+}
+
+expected<std::vector<advertiser>> postgres_store::list_advertisers(bool active_only) {
+  return call([&]() -> expected<std::vector<advertiser>> {
+    auto r = conn_->exec(select_advertisers, params{}.add(active_only));
+    if (!r)
+      return std::move(r).error();
+    std::vector<advertiser> out;
+    out.reserve(static_cast<size_t>(r->rows()));
+    for (int row = 0; row < r->rows(); ++row)
+      out.push_back(pg::advertiser_at(*r, row));
+    return out;
+  });
+}
+
+status postgres_store::set_active(const std::string& id, bool active,
+                                  const std::string& reason, timestamp now) {
+  return call([&]() -> status {
+    return updated_one(
+      conn_->exec(update_active, params{}.add(id).add(active).add(reason).add(now)), id);
+  });
+}
+
+status postgres_store::update_advertiser_progress(const std::string& id,
+                                                  advertiser_type type,
+                                                  std::optional<year_month> cursor,
+                                                  std::optional<year_month> last_completed,
+                                                  bool backfill_completed, timestamp now) {
+  params p;
+  p.add(id).add(to_string(type)).add(cursor).add(last_completed);
+  p.add(backfill_completed).add(now);
+  return call([&]() -> status { return updated_one(conn_->exec(update_progress, p), id); });
+}
+
+expected<advertiser_counts> postgres_store::count_advertisers() {
+  return call([&]() -> expected<advertiser_counts> {
+    auto r = conn_->exec(count_advertisers_query, params{});
+    if (!r)
+      return std::move(r).error();
+    return advertiser_counts{r->int64(0, 0), r->int64(0, 1), r->int64(0, 2), r->int64(0, 3)};
+  });
+}
+
+} // namespace cdp

@@ -1,0 +1,80 @@
+#pragma once
+
+// Private to the PostgreSQL store: the class behind open_postgres_store. Its
+// members are defined by topic in postgres_store.cpp (advertisers, schema),
+// postgres_months.cpp (month reads, retry, reaper), postgres_transitions.cpp
+// (the batched apply) and postgres_profiles.cpp (the cdp-profile tables).
+
+#include <memory>
+
+#include "persistence/pg_connection.hpp"
+#include "persistence/store.hpp"
+
+namespace cdp {
+
+class postgres_store final : public store {
+public:
+  explicit postgres_store(std::unique_ptr<pg::connection> conn) : conn_(std::move(conn)) {}
+
+  status migrate() override;
+  expected<int> schema_version() override;
+  status ping() override;
+
+  expected<advertiser> create_advertiser(const new_advertiser& request, year_month current,
+                                         int backfill_months, int max_retries,
+                                         timestamp now) override;
+  expected<advertiser> get_advertiser(const std::string& id) override;
+  expected<std::vector<advertiser>> list_advertisers(bool active_only) override;
+  status set_active(const std::string& id, bool active, const std::string& reason,
+                    timestamp now) override;
+  status update_advertiser_progress(const std::string& id, advertiser_type type,
+                                    std::optional<year_month> cursor,
+                                    std::optional<year_month> last_completed,
+                                    bool backfill_completed, timestamp now) override;
+  expected<advertiser_counts> count_advertisers() override;
+
+  expected<std::vector<month_state>> list_months(const std::string& id) override;
+  expected<std::vector<month_state>>
+  list_months_for(std::span<const std::string> ids) override;
+  expected<month_state> get_month(const std::string& id, year_month month) override;
+  expected<status_counts> count_months_by_status() override;
+  expected<std::vector<month_state>> running_months() override;
+
+  expected<std::vector<transition_outcome>> apply(std::span<const transition> batch,
+                                                  timestamp now) override;
+  expected<month_state> manual_retry(const std::string& id, year_month month,
+                                     timestamp now) override;
+  expected<std::vector<month_state>>
+  reap_stale(timestamp now, std::chrono::milliseconds stale_after,
+             std::span<const std::chrono::milliseconds> retry_delays) override;
+  expected<std::vector<month_state>> recover_node(const std::string& owner,
+                                                  timestamp now) override;
+  expected<std::vector<attempt_record>> list_attempts(const std::string& id,
+                                                     year_month month) override;
+
+  status insert_events(std::span<const customer_event> events) override;
+  expected<profile_counts> build_monthly_profiles(const std::string& id,
+                                                  year_month month) override;
+  expected<std::vector<customer_profile>> list_profiles(const std::string& id,
+                                                        year_month month) override;
+  expected<std::vector<rejected_event>> list_rejected(const std::string& id,
+                                                      year_month month) override;
+
+private:
+  /// errc::not_found naming what is missing: the advertiser, or its month.
+  failure missing_month(const std::string& id, year_month month);
+  /// ready() then `body`, outside a transaction (single-statement reads).
+  template <class F>
+  auto call(F&& body) -> decltype(body()) {
+    if (auto r = conn_->ready(); !r)
+      return std::move(r).error();
+    return body();
+  }
+
+  std::unique_ptr<pg::connection> conn_;
+};
+
+/// errc::not_found for an advertiser id.
+failure unknown_advertiser(const std::string& id);
+
+} // namespace cdp
