@@ -1,0 +1,256 @@
+#include <algorithm>
+#include <string>
+#include <tuple>
+
+#include "domain/duration.hpp"
+#include "persistence/sqlite_rows.hpp"
+#include "persistence/sqlite_store_impl.hpp"
+
+namespace cdp::sqlite {
+
+namespace {
+namespace sql {
+
+constexpr const char* advertiser_exists =
+  "SELECT 1 FROM advertisers WHERE advertiser_id = ?1";
+
+constexpr const char* select_month =
+  "SELECT " CDP_SQLITE_MONTH_COLUMNS " FROM advertiser_processing_states"
+  " WHERE advertiser_id = ?1 AND processing_month = ?2";
+
+constexpr const char* select_months =
+  "SELECT " CDP_SQLITE_MONTH_COLUMNS " FROM advertiser_processing_states"
+  " WHERE advertiser_id = ?1 ORDER BY processing_month";
+
+constexpr const char* count_by_status =
+  "SELECT status, count(*) FROM advertiser_processing_states GROUP BY status";
+
+constexpr const char* select_running =
+  "SELECT " CDP_SQLITE_MONTH_COLUMNS " FROM advertiser_processing_states"
+  " WHERE status = 'RUNNING' ORDER BY started_at, advertiser_id, processing_month";
+
+constexpr const char* reset_month =
+  "UPDATE advertiser_processing_states"
+  "   SET status = 'PENDING', retry_count = 0, next_attempt_at = NULL, updated_at = ?3"
+  " WHERE advertiser_id = ?1 AND processing_month = ?2 AND status <> 'RUNNING'"
+  " RETURNING " CDP_SQLITE_MONTH_COLUMNS;
+
+// The reaper and node recovery fail RUNNING months and their attempts. All
+// four take ?1 now, ?2 the error message and ?3 what picks the months: the
+// stale threshold, or the node.
+constexpr const char* fail_stale_attempts = R"sql(
+UPDATE month_attempts
+   SET outcome = 'FAILED', finished_at = ?1, error_message = ?2
+ WHERE outcome = 'RUNNING'
+   AND EXISTS (SELECT 1 FROM advertiser_processing_states s
+                WHERE s.advertiser_id = month_attempts.advertiser_id
+                  AND s.processing_month = month_attempts.processing_month
+                  AND s.status = 'RUNNING' AND s.started_at < ?3
+                  AND s.lease_token = month_attempts.lease_token))sql";
+
+// ?4 is the retry delays in ms as a JSON array: retry k+1 waits element k, or
+// the last element once the list runs out.
+constexpr const char* fail_stale_months = R"sql(
+UPDATE advertiser_processing_states
+   SET status = 'FAILED', error_message = ?2, updated_at = ?1,
+       next_attempt_at = CASE
+         WHEN retry_count < max_retries THEN ?1 + COALESCE(
+           (SELECT value FROM json_each(?4)
+             WHERE key = min(retry_count, json_array_length(?4) - 1)), 0)
+       END
+ WHERE status = 'RUNNING' AND started_at < ?3
+RETURNING )sql" CDP_SQLITE_MONTH_COLUMNS;
+
+constexpr const char* fail_node_attempts = R"sql(
+UPDATE month_attempts
+   SET outcome = 'FAILED', finished_at = ?1, error_message = ?2
+ WHERE outcome = 'RUNNING'
+   AND EXISTS (SELECT 1 FROM advertiser_processing_states s
+                WHERE s.advertiser_id = month_attempts.advertiser_id
+                  AND s.processing_month = month_attempts.processing_month
+                  AND s.status = 'RUNNING' AND s.owner = ?3
+                  AND s.lease_token = month_attempts.lease_token))sql";
+
+constexpr const char* fail_node_months = R"sql(
+UPDATE advertiser_processing_states
+   SET status = 'FAILED', error_message = ?2, updated_at = ?1,
+       next_attempt_at = CASE WHEN retry_count < max_retries THEN ?1 END
+ WHERE status = 'RUNNING' AND owner = ?3
+RETURNING )sql" CDP_SQLITE_MONTH_COLUMNS;
+
+constexpr const char* select_attempts =
+  "SELECT " CDP_SQLITE_ATTEMPT_COLUMNS " FROM month_attempts"
+  " WHERE advertiser_id = ?1 AND processing_month = ?2 ORDER BY attempt";
+
+} // namespace sql
+
+const std::string interrupted_message =
+  "interrupted: cdpbatchd stopped while this month was running";
+
+/// Fails the RUNNING months that `months_sql` picks with `picker` (and their
+/// attempts, through `attempts_sql`) in one transaction; returns the months
+/// by advertiser and month.
+template <class Picker>
+std::vector<month_state> fail_running(connection& db, const char* attempts_sql,
+                                      const char* months_sql, timestamp now,
+                                      const std::string& message, const Picker& picker,
+                                      const std::optional<std::string>& delays = std::nullopt) {
+  write_transaction tx{db};
+  db.prepare(attempts_sql).bind(1, now).bind(2, message).bind(3, picker).run();
+  std::vector<month_state> failed;
+  {
+    auto q = db.prepare(months_sql);
+    q.bind(1, now).bind(2, message).bind(3, picker);
+    if (delays)
+      q.bind(4, *delays);
+    failed = read_all(q, read_month_state);
+  }
+  tx.commit();
+  std::sort(failed.begin(), failed.end(), [](const month_state& a, const month_state& b) {
+    return std::tie(a.advertiser_id, a.month) < std::tie(b.advertiser_id, b.month);
+  });
+  return failed;
+}
+
+} // namespace
+
+bool sqlite_store::advertiser_exists(const std::string& id) {
+  auto q = db_->prepare(sql::advertiser_exists);
+  return q.bind(1, id).step();
+}
+
+std::optional<month_state> sqlite_store::find_month(const std::string& id, year_month month) {
+  auto q = db_->prepare(sql::select_month);
+  q.bind(1, id).bind(2, month);
+  if (!q.step())
+    return std::nullopt;
+  return read_month_state(q);
+}
+
+failure sqlite_store::missing(const std::string& id, std::optional<year_month> month) {
+  if (month && advertiser_exists(id))
+    return make_failure(errc::not_found, "advertiser '" + id + "' has no month "
+                                           + month->to_string());
+  return make_failure(errc::not_found, "unknown advertiser '" + id + "'");
+}
+
+expected<std::vector<month_state>> sqlite_store::list_months(const std::string& id) {
+  return guarded([&]() -> expected<std::vector<month_state>> {
+    read_transaction snapshot{*db_};
+    if (!advertiser_exists(id))
+      return missing(id, std::nullopt);
+    auto q = db_->prepare(sql::select_months);
+    q.bind(1, id);
+    return read_all(q, read_month_state);
+  });
+}
+
+expected<std::vector<month_state>>
+sqlite_store::list_months_for(std::span<const std::string> ids) {
+  return guarded([&]() -> expected<std::vector<month_state>> {
+    std::vector<std::string> sorted(ids.begin(), ids.end());
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    read_transaction snapshot{*db_};
+    std::vector<month_state> rows;
+    for (const auto& id : sorted) {
+      auto q = db_->prepare(sql::select_months);
+      q.bind(1, id);
+      while (q.step())
+        rows.push_back(read_month_state(q));
+    }
+    return rows;
+  });
+}
+
+expected<month_state> sqlite_store::get_month(const std::string& id, year_month month) {
+  return guarded([&]() -> expected<month_state> {
+    if (auto row = find_month(id, month))
+      return *row;
+    return missing(id, month);
+  });
+}
+
+expected<status_counts> sqlite_store::count_months_by_status() {
+  return guarded([&]() -> expected<status_counts> {
+    status_counts counts;
+    auto q = db_->prepare(sql::count_by_status);
+    while (q.step()) {
+      auto n = q.int64(1);
+      switch (parse_month_status(q.text(0)).value_or(month_status::pending)) {
+        case month_status::pending: counts.pending += n; break;
+        case month_status::running: counts.running += n; break;
+        case month_status::completed: counts.completed += n; break;
+        case month_status::failed: counts.failed += n; break;
+      }
+    }
+    return counts;
+  });
+}
+
+expected<std::vector<month_state>> sqlite_store::running_months() {
+  return guarded([&]() -> expected<std::vector<month_state>> {
+    auto q = db_->prepare(sql::select_running);
+    return read_all(q, read_month_state);
+  });
+}
+
+expected<month_state> sqlite_store::manual_retry(const std::string& id, year_month month,
+                                                 timestamp now) {
+  return guarded([&]() -> expected<month_state> {
+    write_transaction tx{*db_};
+    std::optional<month_state> reset;
+    {
+      auto q = db_->prepare(sql::reset_month);
+      q.bind(1, id).bind(2, month).bind(3, now);
+      if (q.step())
+        reset = read_month_state(q);
+    }
+    if (!reset) {
+      if (!find_month(id, month))
+        return missing(id, month);
+      return make_failure(errc::conflict,
+                          "advertiser '" + id + "' month " + month.to_string()
+                            + " is RUNNING: wait for the attempt to end before retrying it");
+    }
+    tx.commit();
+    return *reset;
+  });
+}
+
+expected<std::vector<month_state>>
+sqlite_store::reap_stale(timestamp now, std::chrono::milliseconds stale_after,
+                         std::span<const std::chrono::milliseconds> retry_delays) {
+  return guarded([&]() -> expected<std::vector<month_state>> {
+    std::string delays = "[";
+    for (auto d : retry_delays)
+      delays += (delays.size() > 1 ? "," : "") + std::to_string(d.count());
+    delays += "]";
+    auto message = "reaped: RUNNING for more than " + format_duration(stale_after)
+                   + " (the job hung or its node stopped)";
+    return fail_running(*db_, sql::fail_stale_attempts, sql::fail_stale_months, now, message,
+                        now - stale_after, delays);
+  });
+}
+
+expected<std::vector<month_state>> sqlite_store::recover_node(const std::string& owner,
+                                                              timestamp now) {
+  return guarded([&]() -> expected<std::vector<month_state>> {
+    return fail_running(*db_, sql::fail_node_attempts, sql::fail_node_months, now,
+                        interrupted_message, owner);
+  });
+}
+
+expected<std::vector<attempt_record>> sqlite_store::list_attempts(const std::string& id,
+                                                                  year_month month) {
+  return guarded([&]() -> expected<std::vector<attempt_record>> {
+    read_transaction snapshot{*db_};
+    if (!find_month(id, month))
+      return missing(id, month);
+    auto q = db_->prepare(sql::select_attempts);
+    q.bind(1, id).bind(2, month);
+    return read_all(q, read_attempt);
+  });
+}
+
+} // namespace cdp::sqlite

@@ -1,0 +1,82 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "persistence/sqlite_db.hpp"
+#include "persistence/store.hpp"
+
+namespace cdp::sqlite {
+
+/// The store on one SQLite connection. Its methods live in sqlite_store.cpp
+/// (advertisers, schema), sqlite_months.cpp (month reads, retry, reaper),
+/// sqlite_transitions.cpp (the batched claims and outcomes) and
+/// sqlite_profiles.cpp (the cdp-profile job's tables).
+class sqlite_store final : public store {
+public:
+  explicit sqlite_store(std::unique_ptr<connection> db) : db_(std::move(db)) {}
+
+  status migrate() override;
+  expected<int> schema_version() override;
+  status ping() override;
+
+  expected<advertiser> create_advertiser(const new_advertiser& request, year_month current,
+                                         int backfill_months, int max_retries,
+                                         timestamp now) override;
+  expected<advertiser> get_advertiser(const std::string& id) override;
+  expected<std::vector<advertiser>> list_advertisers(bool active_only) override;
+  status set_active(const std::string& id, bool active, const std::string& reason,
+                    timestamp now) override;
+  status update_advertiser_progress(const std::string& id, advertiser_type type,
+                                    std::optional<year_month> cursor,
+                                    std::optional<year_month> last_completed,
+                                    bool backfill_completed, timestamp now) override;
+  expected<advertiser_counts> count_advertisers() override;
+
+  expected<std::vector<month_state>> list_months(const std::string& id) override;
+  expected<std::vector<month_state>> list_months_for(std::span<const std::string> ids) override;
+  expected<month_state> get_month(const std::string& id, year_month month) override;
+  expected<status_counts> count_months_by_status() override;
+  expected<std::vector<month_state>> running_months() override;
+
+  expected<std::vector<transition_outcome>> apply(std::span<const transition> batch,
+                                                  timestamp now) override;
+  expected<month_state> manual_retry(const std::string& id, year_month month,
+                                     timestamp now) override;
+  expected<std::vector<month_state>>
+  reap_stale(timestamp now, std::chrono::milliseconds stale_after,
+             std::span<const std::chrono::milliseconds> retry_delays) override;
+  expected<std::vector<month_state>> recover_node(const std::string& owner,
+                                                  timestamp now) override;
+  expected<std::vector<attempt_record>> list_attempts(const std::string& id,
+                                                      year_month month) override;
+
+  status insert_events(std::span<const customer_event> events) override;
+  expected<profile_counts> build_monthly_profiles(const std::string& id,
+                                                  year_month month) override;
+  expected<std::vector<customer_profile>> list_profiles(const std::string& id,
+                                                        year_month month) override;
+  expected<std::vector<rejected_event>> list_rejected(const std::string& id,
+                                                      year_month month) override;
+
+private:
+  transition_outcome claim_one(const claim_request& r, timestamp now);
+  transition_outcome complete_one(const complete_request& r, timestamp now);
+  transition_outcome fail_one(const fail_request& r, timestamp now);
+  /// Why a claim or an outcome did not apply: not_found or conflict, in words.
+  transition_outcome explain_loss(const std::string& id, year_month month,
+                                  const claim_request* claim, timestamp now);
+
+  bool advertiser_exists(const std::string& id);
+  std::optional<month_state> find_month(const std::string& id, year_month month);
+  /// The not_found failure for `id` (and `month`, when the advertiser exists).
+  failure missing(const std::string& id, std::optional<year_month> month);
+  /// Marks the RUNNING attempt of a month holding `lease_token` as finished.
+  void close_attempt(const std::string& id, year_month month, int64_t lease_token,
+                     month_status outcome, const std::string& error, timestamp now);
+
+  std::unique_ptr<connection> db_;
+};
+
+} // namespace cdp::sqlite
