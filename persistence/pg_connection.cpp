@@ -21,9 +21,16 @@ bool is_unavailable(std::string_view state) {
          || state == "57P03";
 }
 
-constexpr query set_statement_timeout{
-  "cdp_set_statement_timeout",
-  "SELECT set_config('statement_timeout', $1::text, false)"};
+// Session settings, after every (re)connect. Every statement of the store
+// touches a bounded set of rows found by key, for which nested loops over
+// unique indexes are right at any table size. Left to itself the planner
+// sometimes hashes a whole table of month states for a batch of 1,000 keys
+// (statistics lag behind a status mix that changes by the second), which cost
+// a batch 30x; "off" only makes hash and merge joins a last resort.
+constexpr query session_settings{
+  "cdp_session_settings",
+  "SELECT set_config('statement_timeout', $1::text, false),"
+  " set_config('enable_hashjoin', 'off', false), set_config('enable_mergejoin', 'off', false)"};
 
 std::string where_of(PGconn* conn) {
   std::string host = PQhost(conn) ? PQhost(conn) : "?";
@@ -32,9 +39,16 @@ std::string where_of(PGconn* conn) {
   return host + ":" + port + "/" + db;
 }
 
+/// libpq's message on one line: log lines and JSON errors stay whole.
 std::string trimmed(const char* message) {
-  std::string text = message ? message : "";
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+  std::string text;
+  for (const char* c = message ? message : ""; *c != '\0'; ++c) {
+    bool space = *c == '\n' || *c == '\t' || *c == ' ';
+    if (space && (text.empty() || text.back() == ' '))
+      continue;
+    text += space ? ' ' : *c;
+  }
+  if (!text.empty() && text.back() == ' ')
     text.pop_back();
   return text;
 }
@@ -159,7 +173,7 @@ connection::~connection() { PQfinish(conn_); }
 
 status connection::after_connect() {
   prepared_.clear();
-  auto set = exec(set_statement_timeout,
+  auto set = exec(session_settings,
                   params{}.add(std::to_string(options_.statement_timeout.count())));
   if (!set)
     return std::move(set).error();

@@ -48,7 +48,8 @@ constexpr query reset_for_retry{
 
 // The reaper, in one statement. A month that has used r retries waits
 // $4[r + 1] (PostgreSQL arrays count from 1; the last delay repeats) unless
-// it has none left. Its open attempt row is closed in the same statement.
+// it has none left. Its open attempt row is closed in the same statement (the
+// outcome test is a CASE for the reason given in postgres_transitions.cpp).
 constexpr query reap{
   "cdp_reap",
   "WITH reaped AS ("
@@ -64,8 +65,8 @@ constexpr query reap{
   " UPDATE month_attempts m SET finished_at = cdp_ts($1::bigint), outcome = 'FAILED',"
   "  error_message = $3::text"
   " FROM reaped r WHERE m.advertiser_id = r.advertiser_id"
-  "  AND m.processing_month = r.processing_month AND m.lease_token = r.lease_token"
-  "  AND m.outcome = 'RUNNING')"
+  "  AND m.processing_month = r.processing_month"
+  "  AND CASE m.outcome WHEN 'RUNNING' THEN m.lease_token = r.lease_token ELSE false END)"
   " SELECT * FROM reaped ORDER BY advertiser_id, processing_month"};
 
 // A restarted node's leftovers: failed now, due at once while retries last.
@@ -83,8 +84,8 @@ constexpr query recover{
   " UPDATE month_attempts m SET finished_at = cdp_ts($2::bigint), outcome = 'FAILED',"
   "  error_message = $3::text"
   " FROM recovered r WHERE m.advertiser_id = r.advertiser_id"
-  "  AND m.processing_month = r.processing_month AND m.lease_token = r.lease_token"
-  "  AND m.outcome = 'RUNNING')"
+  "  AND m.processing_month = r.processing_month"
+  "  AND CASE m.outcome WHEN 'RUNNING' THEN m.lease_token = r.lease_token ELSE false END)"
   " SELECT * FROM recovered ORDER BY advertiser_id, processing_month"};
 
 constexpr query select_attempts{

@@ -28,10 +28,12 @@ constexpr query insert_missing_months{
 // waited on a concurrent winner re-checks the WHERE against the winner's row
 // and no longer matches, so exactly one claim wins.
 //
-// Here and in the outcome statements the status test is a CASE, which no index
-// serves, so the planner finds each row by its (advertiser, month) key. A plan
-// through idx_aps_status would read the dead index entries that every status
-// change leaves until vacuum: hundreds of thousands after a few busy minutes.
+// Here and in the outcome statements status and outcome tests are a CASE, which
+// no index serves and no statistic estimates, so the planner finds each row by
+// its (advertiser, month) key. A plan through idx_aps_status reads the dead
+// index entries every status change leaves until vacuum (hundreds of thousands
+// after a few busy minutes), and statistics taken when no attempt was RUNNING
+// made the planner scan all of month_attempts once per completed month.
 constexpr query claim_months{
   "cdp_claim_months",
   "WITH b AS ("
@@ -82,8 +84,8 @@ constexpr query complete_months{
   " attempts AS ("
   " UPDATE month_attempts m SET finished_at = cdp_ts($9::bigint), outcome = 'COMPLETED'"
   " FROM done d WHERE m.advertiser_id = d.advertiser_id"
-  "  AND m.processing_month = d.processing_month AND m.lease_token = d.lease_token"
-  "  AND m.outcome = 'RUNNING'),"
+  "  AND m.processing_month = d.processing_month"
+  "  AND CASE m.outcome WHEN 'RUNNING' THEN m.lease_token = d.lease_token ELSE false END),"
   " progress AS ("
   " UPDATE advertisers a SET"
   "  last_completed_month = greatest(a.last_completed_month, d.processing_month),"
@@ -115,8 +117,8 @@ constexpr query fail_months{
   " UPDATE month_attempts m SET finished_at = cdp_ts($7::bigint), outcome = 'FAILED',"
   "  error_message = d.error_message"
   " FROM failed d WHERE m.advertiser_id = d.advertiser_id"
-  "  AND m.processing_month = d.processing_month AND m.lease_token = d.lease_token"
-  "  AND m.outcome = 'RUNNING'),"
+  "  AND m.processing_month = d.processing_month"
+  "  AND CASE m.outcome WHEN 'RUNNING' THEN m.lease_token = d.lease_token ELSE false END),"
   " deactivated AS ("
   " UPDATE advertisers a SET active = false, deactivation_reason = d.deactivate_reason,"
   "  updated_at = cdp_ts($7::bigint)"
