@@ -1,8 +1,8 @@
 // store_bench: how many month transitions per second each store backend
-// commits through the batched path. Applies N claim+complete pairs in batches
-// of B transitions' worth of pairs, the way the engine reports work: each
-// batch completes the months the previous batch claimed and claims the next
-// ones. A benchmark, not a test: it prints figures and checks only that every
+// commits through the batched path. Applies N claim+complete pairs, B pairs a
+// batch, the way the engine reports work: each batch completes the B months
+// the previous batch claimed and claims B more (so up to 2B transitions in one
+// transaction). A benchmark, not a test: it prints figures and checks only that every
 // transition applied.
 #include <chrono>
 #include <cstdio>
@@ -131,17 +131,21 @@ int main(int argc, char** argv) {
   std::string pg_url = env_url ? env_url : "";
   std::string sqlite_dir;
   int limit_seconds = 15;
-  app.add_option("-n,--pairs", pairs, "claim+complete pairs per run")->check(CLI::PositiveNumber);
+  app.add_option("-n,--pairs", pairs, "claim+complete pairs per run")
+    ->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("-b,--batch", batches, "pairs per batch (list: -b 1,100,1000)")
+    ->capture_default_str()
     ->delimiter(',')
     ->check(CLI::PositiveNumber);
   app.add_option("--backend", backends, "sqlite and/or postgresql")
+    ->capture_default_str()
     ->delimiter(',')
     ->check(CLI::IsMember({"sqlite", "postgresql"}));
   app.add_option("--pg-url", pg_url, "PostgreSQL URL (default: $CDPBATCH_TEST_PG_URL)");
   app.add_option("--sqlite-dir", sqlite_dir, "folder for the SQLite files (default: a temp folder)");
   app.add_option("--max-seconds", limit_seconds,
                  "stop claiming after this long in one run (the rate stays exact)")
+    ->capture_default_str()
     ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
 
