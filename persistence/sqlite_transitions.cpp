@@ -19,11 +19,14 @@ ON CONFLICT (advertiser_id, processing_month) DO NOTHING)sql";
 
 // ?1 advertiser, ?2 month, ?3 now, ?4 owner, ?5 lease token, ?6 allow refresh.
 // The WHERE clause is the whole claimability rule, so of two concurrent
-// claims exactly one matches.
+// claims exactly one matches. A retry counts one; a refresh of a COMPLETED
+// month starts a new run with all its retries.
 constexpr const char* claim_month = R"sql(
 UPDATE advertiser_processing_states
    SET status = 'RUNNING', started_at = ?3, completed_at = NULL, next_attempt_at = NULL,
-       owner = ?4, lease_token = ?5, retry_count = retry_count + (status = 'FAILED'),
+       owner = ?4, lease_token = ?5,
+       retry_count = CASE status WHEN 'FAILED' THEN retry_count + 1
+                                 WHEN 'COMPLETED' THEN 0 ELSE retry_count END,
        updated_at = ?3
  WHERE advertiser_id = ?1 AND processing_month = ?2
    AND (status = 'PENDING'

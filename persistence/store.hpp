@@ -21,7 +21,8 @@ namespace cdp {
 /// Start an attempt: PENDING, due FAILED (retries left, next_attempt_at
 /// reached or unset) or, with `allow_refresh`, COMPLETED → RUNNING. A
 /// conditional update: of two concurrent claims exactly one wins. Claiming a
-/// FAILED month counts one retry.
+/// FAILED month counts one retry; refreshing a COMPLETED month starts a new
+/// run with retry_count 0.
 struct claim_request {
   std::string advertiser_id;
   year_month month;

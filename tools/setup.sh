@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libcaf-dev libcaf-openssl0.17 libssl-dev
-  libpq-dev postgresql-15 postgresql-contrib-15
+  libpq-dev postgresql-15
   libsqlite3-dev sqlite3
   libtomlplusplus-dev libspdlog-dev catch2
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev

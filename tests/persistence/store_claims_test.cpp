@@ -120,6 +120,26 @@ TEST_CASE("a COMPLETED month is claimed again only as a refresh") {
   CHECK(must(s.list_attempts("adv-1", m)).size() == 2);
 }
 
+TEST_CASE("refreshing a COMPLETED month that needed retries starts again with all its retries") {
+  FOR_EACH_BACKEND(db);
+  auto& s = db->main();
+  create_new(s, "adv-1");
+  auto m = ym("2023-01");
+  REQUIRE(must(s.claim(claim_of("adv-1", m, 1), t0)).applied);
+  REQUIRE(must(s.fail(failure_of("adv-1", m, 1, "flaky", t0), t0)).applied);
+  auto retried = must(s.claim(claim_of("adv-1", m, 2), t0 + 1s));
+  REQUIRE(retried.applied);
+  CHECK(retried.row->retry_count == 1);
+  REQUIRE(must(s.complete(completion_of("adv-1", m, 2, 10), t0 + 2s)).applied);
+  CHECK(must(s.get_month("adv-1", m)).retry_count == 1);
+
+  auto refresh_request = claim_of("adv-1", m, 3);
+  refresh_request.allow_refresh = true;
+  auto refresh = must(s.claim(refresh_request, t0 + 3s));
+  REQUIRE(refresh.applied);
+  CHECK(refresh.row->retry_count == 0);
+}
+
 TEST_CASE("a claim with create_if_missing inserts the month PENDING first") {
   FOR_EACH_BACKEND(db);
   auto& s = db->main();
