@@ -125,7 +125,6 @@ void apply_locally(self_ptr self, const transition& t) {
   } else if (const auto* f = std::get_if<fail_request>(&t)) {
     if (auto* row = find_month(st, f->month)) {
       row->status = month_status::failed;
-      row->completed_at = now;
       row->error_message = truncate_error_message(f->error_message);
       row->next_attempt_at = f->next_attempt_at;
     }
