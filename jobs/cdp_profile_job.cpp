@@ -1,11 +1,15 @@
 #include "jobs/cdp_profile_job.hpp"
 
+#include <algorithm>
+
 namespace cdp {
 
 cdp_profile_job::cdp_profile_job(std::string store_url,
                                  std::chrono::milliseconds statement_timeout)
   : store_url_(std::move(store_url)) {
   options_.statement_timeout = statement_timeout;
+  // Waiting for SQLite's write lock is part of the attempt too.
+  options_.busy_timeout = std::min(options_.busy_timeout, statement_timeout);
 }
 
 job_result cdp_profile_job::run(const job_request& request) {

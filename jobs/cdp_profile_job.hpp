@@ -12,7 +12,8 @@ namespace cdp {
 /// The built-in `cdp-profile` job: rebuilds a month's customer profiles with
 /// the store's set-based `build_monthly_profiles`. Keeps its own connection,
 /// opened on the first run (and again after the connection was lost), with
-/// `statement_timeout` as the database's limit on the work.
+/// `statement_timeout` (job.timeout) as the database's limit on the work and
+/// on waiting for a lock.
 class cdp_profile_job final : public month_job {
 public:
   cdp_profile_job(std::string store_url, std::chrono::milliseconds statement_timeout);
