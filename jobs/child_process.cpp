@@ -166,8 +166,6 @@ private:
   // the program itself exited.
   static constexpr milliseconds leftover_grace{100};
 
-  /// Reads both streams until the program exited and they are closed (or
-  /// the leftover grace ran out). False when the deadline came first.
   /// Whether the child has exited, without reaping it: while it is an
   /// unreaped zombie its pid, and so its process group id, cannot be reused,
   /// which makes the final kill of the group safe.
@@ -183,6 +181,8 @@ private:
     return rc < 0 || info.si_pid == pid_;
   }
 
+  /// Reads both streams until the program exited and they are closed (or
+  /// the leftover grace ran out). False when the deadline came first.
   bool capture_until_exit() {
     auto deadline = steady::now() + limits_.timeout;
     bool exited = false;
