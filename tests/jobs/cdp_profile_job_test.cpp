@@ -8,10 +8,13 @@
 #include <unistd.h>
 
 #include "jobs/cdp_profile_job.hpp"
+#include "persistence/profile_answers.hpp"
 #include "persistence/store_fixture.hpp"
 #include "profile_data_set.hpp"
 
 using namespace std::chrono_literals;
+using cdp::test::describe;
+using cdp::test::expected_answers;
 using cdp::test::must;
 using cdp::test::test_database;
 

@@ -1,47 +1,12 @@
 #include "profile_data_set.hpp"
 
 #include <algorithm>
-#include <map>
 #include <optional>
 #include <random>
 
 using namespace std::chrono_literals;
 
 namespace {
-
-/// The SPEC's rules, checked in this order (the first that applies is the
-/// reason); nullopt for a valid event.
-std::optional<std::string> reject_reason(const cdp::customer_event& e) {
-  static const std::vector<std::string> types{"view", "click", "cart", "purchase"};
-  if (e.customer_id.empty())
-    return "empty customer_id";
-  if (std::find(types.begin(), types.end(), e.event_type) == types.end())
-    return "unknown event_type";
-  if (e.revenue_cents && *e.revenue_cents < 0)
-    return "negative revenue";
-  if (e.event_type == "purchase" && e.revenue_cents.value_or(0) == 0)
-    return "purchase without revenue";
-  return std::nullopt;
-}
-
-std::string describe_one(const cdp::customer_profile& p) {
-  return p.advertiser_id + " " + p.month.to_string() + " " + p.customer_id + ": events=" + std::to_string(p.events)
-         + " purchases=" + std::to_string(p.purchases)
-         + " revenue=" + std::to_string(p.revenue_cents)
-         + " first=" + std::to_string(p.first_seen.time_since_epoch().count())
-         + " last=" + std::to_string(p.last_seen.time_since_epoch().count());
-}
-
-/// One line per item, ordered by `key`, whatever order a store returned.
-template <class T, class Key, class Line>
-std::vector<std::string> sorted_lines(std::vector<T> items, Key T::*key, Line line) {
-  std::sort(items.begin(), items.end(),
-            [key](const T& x, const T& y) { return x.*key < y.*key; });
-  std::vector<std::string> lines;
-  for (const auto& item : items)
-    lines.push_back(line(item));
-  return lines;
-}
 
 /// Adds events with consecutive ids.
 class event_writer {
@@ -127,56 +92,4 @@ std::vector<cdp::customer_event> late_events(const profile_data_set& data) {
   out.add(data.advertiser_id, "c-late", middle, "click");
   out.add(data.advertiser_id, "c-late", middle + 1h, "purchase");
   return late;
-}
-
-profile_answers expected_answers(const std::vector<cdp::customer_event>& events,
-                                 const std::string& advertiser_id, cdp::year_month month) {
-  profile_answers answers;
-  std::map<std::string, cdp::customer_profile> profiles;
-  std::map<int64_t, std::string> rejected;
-  for (const auto& e : events) {
-    if (e.advertiser_id != advertiser_id || cdp::year_month::of(e.event_time) != month)
-      continue;
-    if (auto reason = reject_reason(e)) {
-      rejected[e.id] = *reason;
-      continue;
-    }
-    auto [it, fresh] = profiles.try_emplace(e.customer_id);
-    auto& p = it->second;
-    if (fresh) {
-      p.advertiser_id = advertiser_id;
-      p.month = month;
-      p.customer_id = e.customer_id;
-      p.first_seen = p.last_seen = e.event_time;
-    }
-    ++p.events;
-    if (e.event_type == "purchase") {
-      ++p.purchases;
-      p.revenue_cents += *e.revenue_cents;
-    }
-    p.first_seen = std::min(p.first_seen, e.event_time);
-    p.last_seen = std::max(p.last_seen, e.event_time);
-    ++answers.counts.processed_records;
-  }
-  answers.counts.failed_records = static_cast<int64_t>(rejected.size());
-  std::vector<cdp::customer_profile> profile_list;
-  for (const auto& [customer, p] : profiles)
-    profile_list.push_back(p);
-  std::vector<cdp::rejected_event> rejected_list;
-  for (const auto& [id, reason] : rejected)
-    rejected_list.push_back(cdp::rejected_event{id, reason});
-  answers.profiles = describe(std::move(profile_list));
-  answers.rejected = describe(std::move(rejected_list));
-  return answers;
-}
-
-std::vector<std::string> describe(std::vector<cdp::customer_profile> profiles) {
-  return sorted_lines(std::move(profiles), &cdp::customer_profile::customer_id, describe_one);
-}
-
-std::vector<std::string> describe(std::vector<cdp::rejected_event> rejected) {
-  return sorted_lines(std::move(rejected), &cdp::rejected_event::event_id,
-                      [](const cdp::rejected_event& r) {
-                        return std::to_string(r.event_id) + ": " + r.reason;
-                      });
 }

@@ -1,8 +1,7 @@
-#include <algorithm>
-#include <map>
 #include <random>
 
 #include "persistence/store.hpp"
+#include "profile_answers.hpp"
 #include "store_fixture.hpp"
 
 using namespace cdp;
@@ -19,35 +18,19 @@ customer_event event(int64_t id, std::string advertiser, std::string customer, t
                         when, std::move(type),       revenue};
 }
 
-/// A month of events for "shop" with known answers: the profiles the job
-/// must build, the events it must reject (and why), and neighbours it must
-/// not see (other months, another advertiser).
+/// A month of events for "shop" with known answers, each event labelled by
+/// hand: the profiles the job must build, the events it must reject (and
+/// why), and neighbours it must not see (other months, another advertiser).
 struct data_set {
   std::vector<customer_event> events;
-  std::map<std::string, customer_profile> profiles;
-  std::map<int64_t, std::string> rejected;
-  int64_t valid = 0;
+  profile_tally want{"shop", march};
 
   void add_valid(customer_event e) {
-    auto& p = profiles[e.customer_id];
-    if (p.events == 0) {
-      p.advertiser_id = e.advertiser_id;
-      p.month = march;
-      p.customer_id = e.customer_id;
-      p.first_seen = p.last_seen = e.event_time;
-    }
-    ++p.events;
-    if (e.event_type == "purchase") {
-      ++p.purchases;
-      p.revenue_cents += *e.revenue_cents;
-    }
-    p.first_seen = std::min(p.first_seen, e.event_time);
-    p.last_seen = std::max(p.last_seen, e.event_time);
-    ++valid;
+    want.count_valid(e);
     events.push_back(std::move(e));
   }
   void add_invalid(customer_event e, std::string reason) {
-    rejected[e.id] = std::move(reason);
+    want.count_rejected(e.id, std::move(reason));
     events.push_back(std::move(e));
   }
 };
@@ -100,27 +83,9 @@ data_set generate(int64_t first_id, int count, unsigned seed) {
 }
 
 void check_profiles(store& s, const data_set& d) {
-  auto profiles = must(s.list_profiles("shop", march));
-  REQUIRE(profiles.size() == d.profiles.size());
-  for (const auto& p : profiles) {
-    INFO("customer " << p.customer_id);
-    REQUIRE(d.profiles.count(p.customer_id) == 1);
-    const auto& want = d.profiles.at(p.customer_id);
-    CHECK(p.advertiser_id == "shop");
-    CHECK(p.month == march);
-    CHECK(p.events == want.events);
-    CHECK(p.purchases == want.purchases);
-    CHECK(p.revenue_cents == want.revenue_cents);
-    CHECK(p.first_seen == want.first_seen);
-    CHECK(p.last_seen == want.last_seen);
-  }
-  auto rejected = must(s.list_rejected("shop", march));
-  REQUIRE(rejected.size() == d.rejected.size());
-  for (const auto& r : rejected) {
-    INFO("event " << r.event_id);
-    REQUIRE(d.rejected.count(r.event_id) == 1);
-    CHECK(r.reason == d.rejected.at(r.event_id));
-  }
+  auto want = d.want.answers();
+  CHECK(describe(must(s.list_profiles("shop", march))) == want.profiles);
+  CHECK(describe(must(s.list_rejected("shop", march))) == want.rejected);
 }
 
 } // namespace
@@ -132,8 +97,9 @@ TEST_CASE("monthly profiles aggregate the valid events and reject every invalid 
   must(s.insert_events(d.events));
 
   auto counts = must(s.build_monthly_profiles("shop", march));
-  CHECK(counts.processed_records == d.valid);
-  CHECK(counts.failed_records == static_cast<int64_t>(d.rejected.size()));
+  auto want = d.want.answers().counts;
+  CHECK(counts.processed_records == want.processed_records);
+  CHECK(counts.failed_records == want.failed_records);
   check_profiles(s, d);
 
   // The other months and the other advertiser were not touched.
@@ -160,8 +126,9 @@ TEST_CASE("rebuilding a month's profiles replaces them and never double counts")
   d.add_invalid(event(100002, "shop", "cust-5", late, "purchase"), "purchase without revenue");
   must(s.insert_events(d.events));
   auto third = must(s.build_monthly_profiles("shop", march));
-  CHECK(third.processed_records == d.valid);
-  CHECK(third.failed_records == static_cast<int64_t>(d.rejected.size()));
+  auto want = d.want.answers().counts;
+  CHECK(third.processed_records == want.processed_records);
+  CHECK(third.failed_records == want.failed_records);
   check_profiles(s, d);
 }
 
