@@ -187,15 +187,18 @@ transition_outcome explain_claim(const claim_request& r, const seen& s, timestam
   return lost(errc::conflict, name + " is " + *s.status + ": another claim won the race");
 }
 
-transition_outcome explain_outcome(const std::string& id, year_month month, int64_t token,
-                                   const seen& s) {
-  auto name = month_name(id, month);
+/// Why a completion or failure did not apply: both need the RUNNING month
+/// under their lease.
+template <class Request>
+transition_outcome explain_outcome(const Request& r, const seen& s) {
+  auto name = month_name(r.advertiser_id, r.month);
+  auto token = std::to_string(r.lease_token);
   if (*s.status != "RUNNING")
     return lost(errc::conflict, name + " is " + *s.status
-                                  + ", not RUNNING: the outcome of lease "
-                                  + std::to_string(token) + " was not recorded");
+                                  + ", not RUNNING: the outcome of lease " + token
+                                  + " was not recorded");
   return lost(errc::conflict, name + " is held by lease " + std::to_string(s.lease_token)
-                                + " of '" + s.owner + "', not lease " + std::to_string(token)
+                                + " of '" + s.owner + "', not lease " + token
                                 + ": the outcome was not recorded");
 }
 
@@ -211,6 +214,9 @@ public:
   status failures(const group<fail_request>& g);
 
 private:
+  /// Records the rows the group's statement applied, then explains the rest.
+  template <class Request, class Explain>
+  status settle(expected<pg::result> r, const group<Request>& g, Explain&& why);
   /// Records the applied rows (column 0: 1-based position in the group).
   template <class Request>
   status record(expected<pg::result> r, const group<Request>& g);
@@ -222,6 +228,13 @@ private:
   std::vector<transition_outcome>& out_;
   timestamp now_;
 };
+
+template <class Request, class Explain>
+status layer_runner::settle(expected<pg::result> r, const group<Request>& g, Explain&& why) {
+  if (auto recorded = record(std::move(r), g); !recorded)
+    return recorded;
+  return explain(g, why);
+}
 
 template <class Request>
 status layer_runner::record(expected<pg::result> r, const group<Request>& g) {
@@ -297,9 +310,7 @@ status layer_runner::claims(const group<claim_request>& g) {
   params p;
   p.add(ids.take()).add(months.take()).add(owners.take()).add(tokens.take());
   p.add(refresh.take()).add(now_);
-  if (auto r = record(conn_.exec(claim_months, p), g); !r)
-    return r;
-  return explain(g, [&](const claim_request& r, const seen& s) {
+  return settle(conn_.exec(claim_months, p), g, [&](const claim_request& r, const seen& s) {
     return explain_claim(r, s, now_);
   });
 }
@@ -319,11 +330,7 @@ status layer_runner::completions(const group<complete_request>& g) {
   params p;
   p.add(ids.take()).add(months.take()).add(tokens.take()).add(processed.take());
   p.add(failed.take()).add(closes.take()).add(cursors.take()).add(backfill.take()).add(now_);
-  if (auto r = record(conn_.exec(complete_months, p), g); !r)
-    return r;
-  return explain(g, [](const complete_request& r, const seen& s) {
-    return explain_outcome(r.advertiser_id, r.month, r.lease_token, s);
-  });
+  return settle(conn_.exec(complete_months, p), g, explain_outcome<complete_request>);
 }
 
 status layer_runner::failures(const group<fail_request>& g) {
@@ -339,11 +346,7 @@ status layer_runner::failures(const group<fail_request>& g) {
   params p;
   p.add(ids.take()).add(months.take()).add(tokens.take()).add(errors.take());
   p.add(next.take()).add(reasons.take()).add(now_);
-  if (auto r = record(conn_.exec(fail_months, p), g); !r)
-    return r;
-  return explain(g, [](const fail_request& r, const seen& s) {
-    return explain_outcome(r.advertiser_id, r.month, r.lease_token, s);
-  });
+  return settle(conn_.exec(fail_months, p), g, explain_outcome<fail_request>);
 }
 
 } // namespace

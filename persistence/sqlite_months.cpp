@@ -37,16 +37,19 @@ constexpr const char* reset_month =
 
 // The reaper and node recovery fail RUNNING months and their attempts. All
 // four take ?1 now, ?2 the error message and ?3 what picks the months: the
-// stale threshold, or the node.
-constexpr const char* fail_stale_attempts = R"sql(
-UPDATE month_attempts
-   SET outcome = 'FAILED', finished_at = ?1, error_message = ?2
- WHERE outcome = 'RUNNING'
-   AND EXISTS (SELECT 1 FROM advertiser_processing_states s
-                WHERE s.advertiser_id = month_attempts.advertiser_id
-                  AND s.processing_month = month_attempts.processing_month
-                  AND s.status = 'RUNNING' AND s.started_at < ?3
-                  AND s.lease_token = month_attempts.lease_token))sql";
+// stale threshold, or the node. Closing the attempts is one text with the
+// condition on the month row s spliced in, so the two cannot drift apart.
+#define CDP_SQLITE_FAIL_ATTEMPTS_OF(picked)                                     \
+  "UPDATE month_attempts"                                                       \
+  "   SET outcome = 'FAILED', finished_at = ?1, error_message = ?2"             \
+  " WHERE outcome = 'RUNNING'"                                                  \
+  "   AND EXISTS (SELECT 1 FROM advertiser_processing_states s"                 \
+  "                WHERE s.advertiser_id = month_attempts.advertiser_id"        \
+  "                  AND s.processing_month = month_attempts.processing_month"  \
+  "                  AND s.status = 'RUNNING' AND " picked                      \
+  "                  AND s.lease_token = month_attempts.lease_token)"
+
+constexpr const char* fail_stale_attempts = CDP_SQLITE_FAIL_ATTEMPTS_OF("s.started_at < ?3");
 
 // ?4 is the retry delays in ms as a JSON array: retry k+1 waits element k, or
 // the last element once the list runs out.
@@ -61,15 +64,7 @@ UPDATE advertiser_processing_states
  WHERE status = 'RUNNING' AND started_at < ?3
 RETURNING )sql" CDP_SQLITE_MONTH_COLUMNS;
 
-constexpr const char* fail_node_attempts = R"sql(
-UPDATE month_attempts
-   SET outcome = 'FAILED', finished_at = ?1, error_message = ?2
- WHERE outcome = 'RUNNING'
-   AND EXISTS (SELECT 1 FROM advertiser_processing_states s
-                WHERE s.advertiser_id = month_attempts.advertiser_id
-                  AND s.processing_month = month_attempts.processing_month
-                  AND s.status = 'RUNNING' AND s.owner = ?3
-                  AND s.lease_token = month_attempts.lease_token))sql";
+constexpr const char* fail_node_attempts = CDP_SQLITE_FAIL_ATTEMPTS_OF("s.owner = ?3");
 
 constexpr const char* fail_node_months = R"sql(
 UPDATE advertiser_processing_states
@@ -81,6 +76,8 @@ RETURNING )sql" CDP_SQLITE_MONTH_COLUMNS;
 constexpr const char* select_attempts =
   "SELECT " CDP_SQLITE_ATTEMPT_COLUMNS " FROM month_attempts"
   " WHERE advertiser_id = ?1 AND processing_month = ?2 ORDER BY attempt";
+
+#undef CDP_SQLITE_FAIL_ATTEMPTS_OF
 
 } // namespace sql
 
