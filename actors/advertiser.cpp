@@ -84,7 +84,8 @@ void store_trouble(self_ptr self, const failure& why, std::string_view doing) {
   settle(self);
 }
 
-void load(self_ptr self, bool on_tick) {
+/// Rereads the months; a pending tick waits in tick_pending meanwhile.
+void load(self_ptr self) {
   auto& st = self->state;
   st.now = phase::loading;
   self->request(st.cfg->reader, st.cfg->store_timeout, months_atom_v, st.who.id)
@@ -95,7 +96,7 @@ void load(self_ptr self, bool on_tick) {
         st.loaded = true;
         st.store_failures = 0;
         st.now = phase::idle;
-        step(self, on_tick);
+        step(self, false);
       },
       [=](caf::error& err) { store_trouble(self, from_caf_error(err), "loading months"); });
 }
@@ -172,8 +173,7 @@ void record(self_ptr self) {
           apply_locally(self, t);
           log_recorded(st, t);
         }
-        auto tick = std::exchange(st.tick_pending, false);
-        step(self, tick);
+        step(self, false);
         settle(self);
       },
       [=](caf::error& err) { store_trouble(self, from_caf_error(err), "recording an outcome"); });
@@ -234,9 +234,10 @@ void run_job(self_ptr self) {
   log_job(spdlog::level::info, st.who.id, a.month, "job start: attempt {} ({})", a.number,
           to_string(a.reason));
   job_request request{st.who.id, a.month, a.number, st.cfg->job_timeout};
-  // The pool gives up on a runner itself; this only guards against a lost pool.
-  auto limit = st.cfg->job_timeout + std::chrono::minutes{1};
-  self->request(st.cfg->pool, limit, run_atom_v, a.ticket, request)
+  // No deadline here: a job may wait in the queue for long under load, and the
+  // pool answers every run, failing a job job.timeout after it started. A dead
+  // pool stops the whole daemon (the engine's watchdog).
+  self->request(st.cfg->pool, caf::infinite, run_atom_v, a.ticket, request)
     .then([=](job_result& result) { on_result(self, std::move(result)); },
           [=](caf::error& err) {
             on_result(self, job_result{false, 0, 0,
@@ -247,6 +248,12 @@ void run_job(self_ptr self) {
 void claim(self_ptr self, due_decision d, uint64_t ticket) {
   auto& st = self->state;
   const auto& cfg = *st.cfg;
+  if (st.draining) {
+    self->send(cfg.pool, release_atom_v, ticket);
+    st.now = phase::idle;
+    settle(self);
+    return;
+  }
   auto* row = find_month(st, *d.month);
   claim_request r;
   r.advertiser_id = st.who.id;
@@ -290,7 +297,7 @@ void claim(self_ptr self, due_decision d, uint64_t ticket) {
       });
 }
 
-void start(self_ptr self, due_decision d) {
+void start(self_ptr self, due_decision d, bool on_tick) {
   auto& st = self->state;
   auto lane = st.who.type == advertiser_type::new_advertiser ? job_lane::backfill : job_lane::live;
   st.now = phase::reserving;
@@ -301,7 +308,9 @@ void start(self_ptr self, due_decision d) {
             st.now = phase::idle;
             auto why = from_caf_error(err);
             if (why.code == errc::queue_full) {
-              // The pool sends slot_atom when a place frees up.
+              // The pool sends slot_atom when a place frees up; a deferred
+              // refresh must still happen then.
+              st.tick_pending = st.tick_pending || on_tick;
               st.explanation = "queued: every job runner is busy and the queue is full";
             } else {
               spdlog::error("[advertiser={}] job pool did not answer: {}", st.who.id, why.message);
@@ -373,6 +382,7 @@ void step(self_ptr self, bool on_tick) {
     st.tick_pending = st.tick_pending || on_tick;
     return;
   }
+  on_tick = on_tick || std::exchange(st.tick_pending, false);
   if (st.unrecorded) {
     record(self);
     return;
@@ -383,7 +393,8 @@ void step(self_ptr self, bool on_tick) {
     return;
   }
   if (!st.loaded) {
-    load(self, on_tick);
+    st.tick_pending = on_tick;
+    load(self);
     return;
   }
   if (fail_orphan(self))
@@ -393,7 +404,7 @@ void step(self_ptr self, bool on_tick) {
   using kind = due_decision::kind;
   switch (d.what) {
     case kind::run:
-      start(self, std::move(d));
+      start(self, std::move(d), on_tick);
       break;
     case kind::wait:
       st.explanation += " at " + to_iso8601(d.wait_until);
@@ -406,6 +417,9 @@ void step(self_ptr self, bool on_tick) {
       promote(self);
       break;
     case kind::in_flight:
+      // Another node (or a lost reply) holds it: look again on the next tick.
+      st.loaded = false;
+      break;
     case kind::idle:
     case kind::inactive:
       break;

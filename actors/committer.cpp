@@ -11,40 +11,48 @@ namespace {
 /// Bounds one transaction so a burst cannot hold the write lock for long.
 constexpr size_t max_items_per_commit = 4096;
 
+void commit(committer_actor::stateful_pointer<committer_state> self,
+            std::vector<committer_state::waiting>& group, size_t items) {
+  auto& st = self->state;
+  transition_batch batch;
+  batch.reserve(items);
+  for (auto& w : group)
+    for (auto& t : w.items)
+      batch.push_back(std::move(t));
+  auto now = st.clk->now();
+  auto outcomes = st.link->with([&](store& db) { return db.apply(batch, now); });
+  if (!outcomes) {
+    spdlog::warn("store: a group commit of {} transitions failed: {}", batch.size(),
+                 outcomes.error().message);
+    for (auto& w : group)
+      w.promise.deliver(to_caf_error(outcomes.error()));
+    return;
+  }
+  auto it = outcomes->begin();
+  for (auto& w : group) {
+    auto n = static_cast<std::ptrdiff_t>(w.items.size());
+    w.promise.deliver(outcome_batch(std::make_move_iterator(it), std::make_move_iterator(it + n)));
+    it += n;
+  }
+}
+
 void flush(committer_actor::stateful_pointer<committer_state> self) {
   auto& st = self->state;
   st.flush_requested = false;
-  while (!st.queue.empty()) {
-    std::vector<committer_state::waiting> group;
-    size_t items = 0;
-    while (!st.queue.empty()
-           && (group.empty() || items + st.queue.front().items.size() <= max_items_per_commit)) {
-      items += st.queue.front().items.size();
-      group.push_back(std::move(st.queue.front()));
-      st.queue.erase(st.queue.begin());
+  auto pending = std::exchange(st.queue, {});
+  std::vector<committer_state::waiting> group;
+  size_t items = 0;
+  for (auto& w : pending) {
+    if (!group.empty() && items + w.items.size() > max_items_per_commit) {
+      commit(self, group, items);
+      group.clear();
+      items = 0;
     }
-    transition_batch batch;
-    batch.reserve(items);
-    for (auto& w : group)
-      for (auto& t : w.items)
-        batch.push_back(std::move(t));
-    auto now = st.clk->now();
-    auto outcomes = st.link->with([&](store& db) { return db.apply(batch, now); });
-    if (!outcomes) {
-      spdlog::warn("store: a group commit of {} transitions failed: {}", batch.size(),
-                   outcomes.error().message);
-      for (auto& w : group)
-        w.promise.deliver(to_caf_error(outcomes.error()));
-      continue;
-    }
-    auto it = outcomes->begin();
-    for (auto& w : group) {
-      auto n = static_cast<std::ptrdiff_t>(w.items.size());
-      w.promise.deliver(outcome_batch(std::make_move_iterator(it),
-                                      std::make_move_iterator(it + n)));
-      it += n;
-    }
+    items += w.items.size();
+    group.push_back(std::move(w));
   }
+  if (!group.empty())
+    commit(self, group, items);
 }
 
 } // namespace

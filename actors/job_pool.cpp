@@ -37,20 +37,48 @@ void spawn_runner(pool_ptr self) {
   self->state.runners.push_back({hdl, false});
 }
 
-/// Tells deferred advertisers, live first, that a place is free again.
+/// Tells deferred advertisers, live first, that places are free again: as
+/// many as there are free places; one that loses the race is deferred again.
 void wake_waiting(pool_ptr self) {
   auto& st = self->state;
+  auto woken = 0;
   for (auto lane : {job_lane::live, job_lane::backfill}) {
     auto& waiting = lane == job_lane::live ? st.waiting_live : st.waiting_backfill;
-    while (!waiting.empty() && outstanding(st) < limit_for(st, lane)) {
+    while (!waiting.empty() && outstanding(st) + woken < limit_for(st, lane)) {
       auto who = std::move(waiting.front());
       waiting.pop_front();
-      st.waiting_set.erase(who->address());
+      // Gone from the set: it died or was woken through the other lane.
+      if (st.waiting_set.erase(who->address()) == 0)
+        continue;
       caf::anon_send(caf::actor_cast<advertiser_actor>(who), slot_atom_v);
-      // One wake-up per free place: the woken advertiser reserves it.
-      break;
+      ++woken;
     }
   }
+}
+
+void release(pool_ptr self, uint64_t ticket) {
+  auto& st = self->state;
+  auto it = st.reserved.find(ticket);
+  if (it == st.reserved.end())
+    return;
+  if (auto h = st.held.find(it->second.holder); h != st.held.end() && h->second == ticket)
+    st.held.erase(h);
+  st.reserved.erase(it);
+}
+
+void watch(pool_ptr self, const caf::strong_actor_ptr& who) {
+  if (who && self->state.watched.insert(who->address()).second)
+    self->monitor(who);
+}
+
+/// A requester died: its place and its wait are given up.
+void forget(pool_ptr self, const caf::actor_addr& who) {
+  auto& st = self->state;
+  st.watched.erase(who);
+  st.waiting_set.erase(who);
+  if (auto h = st.held.find(who); h != st.held.end())
+    release(self, h->second);
+  wake_waiting(self);
 }
 
 void dispatch(pool_ptr self);
@@ -127,6 +155,7 @@ job_pool(job_pool_actor::stateful_pointer<job_pool_state> self, job_pool_setting
   self->state.settings = std::move(settings);
   for (int i = 0; i < self->state.settings.core_size; ++i)
     spawn_runner(self);
+  self->set_down_handler([=](caf::down_msg& dm) { forget(self, dm.source); });
   self->set_exit_handler([=](caf::exit_msg& em) {
     for (auto& r : self->state.runners)
       self->send_exit(r.handle, em.reason);
@@ -135,23 +164,31 @@ job_pool(job_pool_actor::stateful_pointer<job_pool_state> self, job_pool_setting
   return {
     [=](reserve_atom, job_lane lane) -> caf::result<uint64_t> {
       auto& st = self->state;
+      auto sender = self->current_sender();
+      if (!sender)
+        return to_caf_error(make_failure(errc::invalid_argument, "anonymous reserve"));
+      watch(self, sender);
+      auto who = sender->address();
+      if (auto h = st.held.find(who); h != st.held.end())
+        release(self, h->second);
       if (outstanding(st) >= limit_for(st, lane)) {
         ++st.deferrals;
-        auto sender = self->current_sender();
-        if (sender && st.waiting_set.insert(sender->address()).second)
+        if (st.waiting_set.insert(who).second)
           (lane == job_lane::live ? st.waiting_live : st.waiting_backfill).push_back(sender);
         return to_caf_error(make_failure(errc::queue_full, "the job queue is full"));
       }
+      st.waiting_set.erase(who);
       auto ticket = st.next_ticket++;
-      st.reserved.emplace(ticket, lane);
+      st.reserved.emplace(ticket, job_pool_state::reservation{lane, who});
+      st.held[who] = ticket;
       return ticket;
     },
     [=](run_atom, uint64_t ticket, job_request& request) -> caf::result<job_result> {
       auto& st = self->state;
       auto lane = job_lane::backfill;
       if (auto it = st.reserved.find(ticket); it != st.reserved.end()) {
-        lane = it->second;
-        st.reserved.erase(it);
+        lane = it->second.lane;
+        release(self, ticket);
       }
       auto promise = self->make_response_promise<job_result>();
       (lane == job_lane::live ? st.live : st.backfill)
@@ -160,7 +197,7 @@ job_pool(job_pool_actor::stateful_pointer<job_pool_state> self, job_pool_setting
       return promise;
     },
     [=](release_atom, uint64_t ticket) {
-      self->state.reserved.erase(ticket);
+      release(self, ticket);
       wake_waiting(self);
     },
     [=](stats_atom) {

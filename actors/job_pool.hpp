@@ -33,9 +33,19 @@ struct job_pool_state {
     bool busy = false;
   };
 
+  struct reservation {
+    job_lane lane;
+    caf::actor_addr holder;
+  };
+
   job_pool_settings settings;
   std::vector<runner> runners;
-  std::unordered_map<uint64_t, job_lane> reserved;
+  std::unordered_map<uint64_t, reservation> reserved;
+  /// The one ticket each advertiser may hold; a new reserve replaces it, so a
+  /// reply lost to a timeout cannot leak a place.
+  std::unordered_map<caf::actor_addr, uint64_t> held;
+  /// Requesters this pool monitors: a dead one's ticket and wait are dropped.
+  std::unordered_set<caf::actor_addr> watched;
   std::deque<queued_job> live;
   std::deque<queued_job> backfill;
   /// Advertisers told "queue full", waiting for `slot_atom`, per lane.

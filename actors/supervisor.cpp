@@ -151,10 +151,11 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
     [=](drain_atom) -> caf::result<int64_t> {
       auto& st = self->state;
       st.draining = true;
-      auto promise = self->make_response_promise<int64_t>();
       auto total = static_cast<int64_t>(st.children.size());
+      // Before make_response_promise: it takes the reply address away.
       if (total == 0)
         return int64_t{0};
+      auto promise = self->make_response_promise<int64_t>();
       auto remaining = std::make_shared<int64_t>(total);
       auto answered = [=]() mutable {
         if (--*remaining == 0)
