@@ -18,12 +18,22 @@ void commit(committer_actor::stateful_pointer<committer_state> self,
   batch.reserve(items);
   for (auto& w : group)
     for (auto& t : w.items)
-      batch.push_back(std::move(t));
+      batch.push_back(t);
   auto now = st.clk->now();
   auto outcomes = st.link->with([&](store& db) { return db.apply(batch, now); });
   if (!outcomes) {
     spdlog::warn("store: a group commit of {} transitions failed: {}", batch.size(),
                  outcomes.error().message);
+    // One bad transition must not fail everybody else's: unless the store is
+    // down, each request is tried in a transaction of its own.
+    if (group.size() > 1 && outcomes.error().code != errc::store_unavailable) {
+      for (auto& w : group) {
+        std::vector<committer_state::waiting> alone;
+        alone.push_back(std::move(w));
+        commit(self, alone, alone.front().items.size());
+      }
+      return;
+    }
     for (auto& w : group)
       w.promise.deliver(to_caf_error(outcomes.error()));
     return;

@@ -1,5 +1,9 @@
 #include "actors/engine.hpp"
 
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
 #include "actors/advertiser.hpp"
 #include "actors/committer.hpp"
 #include "actors/director.hpp"
@@ -10,17 +14,39 @@
 
 namespace cdp {
 
+namespace {
+
+/// Watches the engine's own actors: none of them may end while it runs.
+caf::behavior watchdog(caf::event_based_actor* self, std::vector<caf::actor> core,
+                       std::function<void(const std::string&)> on_failure) {
+  for (auto& hdl : core)
+    self->monitor(hdl);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto what = "a core actor ended: " + self->system().render(dm.reason);
+    spdlog::critical("engine: {}", what);
+    if (on_failure)
+      on_failure(what);
+  });
+  return {[](caf::unit_t) {}};
+}
+
+} // namespace
+
 engine start_engine(caf::actor_system& sys, const engine_options& options) {
   const auto& cfg = options.cfg;
   engine e;
-  e.committer = sys.spawn<caf::detached>(committer, cfg.store.url, options.store, options.clk);
+  auto shared = std::make_shared<advertiser_settings>();
+  // A statement must end before the request waiting for it gives up, or a
+  // claim could commit after its advertiser already counted it as failed.
+  auto store = options.store;
+  store.statement_timeout = std::min(store.statement_timeout, shared->store_timeout / 2);
+  e.committer = sys.spawn<caf::detached>(committer, cfg.store.url, store, options.clk);
   e.reader = sys.spawn<caf::detached>(
-    store_reader, cfg.store.url, options.store,
+    store_reader, cfg.store.url, store,
     store_reader_settings{options.clk, cfg.backfill_months, cfg.retry, cfg.reaper.stale_after});
   e.pool = sys.spawn(job_pool, job_pool_settings{cfg.pool.core_size, cfg.pool.max_size,
                                                  cfg.pool.queue_capacity, cfg.job.timeout,
                                                  options.make_job});
-  auto shared = std::make_shared<advertiser_settings>();
   shared->clk = options.clk;
   shared->retry = cfg.retry;
   shared->backfill_months = cfg.backfill_months;
@@ -36,6 +62,14 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
                                                      e.supervisor});
   e.reaper = sys.spawn(reaper, reaper_settings{cfg.reaper.interval, cfg.reaper.stale_after,
                                                shared->store_timeout, e.reader, e.supervisor});
+  e.watchdog = sys.spawn(watchdog,
+                        std::vector<caf::actor>{caf::actor_cast<caf::actor>(e.committer),
+                                                caf::actor_cast<caf::actor>(e.reader),
+                                                caf::actor_cast<caf::actor>(e.pool),
+                                                caf::actor_cast<caf::actor>(e.supervisor),
+                                                caf::actor_cast<caf::actor>(e.director),
+                                                caf::actor_cast<caf::actor>(e.reaper)},
+                        options.on_core_failure);
   return e;
 }
 
@@ -49,6 +83,7 @@ expected<int64_t> engine::drain(caf::actor_system& sys, std::chrono::millisecond
 }
 
 void engine::stop() {
+  caf::anon_send_exit(watchdog, caf::exit_reason::user_shutdown);
   for (const auto& hdl : {caf::actor_cast<caf::actor>(director), caf::actor_cast<caf::actor>(reaper),
                           caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(pool),
                           caf::actor_cast<caf::actor>(reader),

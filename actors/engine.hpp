@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -24,6 +25,9 @@ struct engine_options {
   std::string node_id;
   restart_policy restarts;
   store_options store;
+  /// Called (from an actor thread) when a core actor ends unexpectedly: the
+  /// daemon cannot work without it and should stop.
+  std::function<void(const std::string& what)> on_core_failure;
 };
 
 /// The running actors, wired together.
@@ -34,6 +38,8 @@ struct engine {
   supervisor_actor supervisor;
   director_actor director;
   reaper_actor reaper;
+  /// Monitors the actors above and reports one that dies.
+  caf::actor watchdog;
 
   /// Stops ticking and claiming; waits until in-flight jobs are recorded
   /// (or `limit` passes). The number of advertisers drained, or an error.

@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
   cdp::system_config sys_cfg;
   caf::actor_system sys{sys_cfg};
   auto started = std::chrono::steady_clock::now();
-  auto engine = cdp::start_engine(sys, {cfg, clk, *jobs, "bench", {}, {}});
+  auto engine = cdp::start_engine(sys, {cfg, clk, *jobs, "bench", {}, {}, {}});
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds{5});
     auto counts = db.count_advertisers();

@@ -1,5 +1,7 @@
 #include "domain/month_state.hpp"
 
+#include <algorithm>
+
 namespace cdp {
 
 std::string_view to_string(month_status status) {
@@ -31,14 +33,41 @@ std::string_view to_string(month_event event) {
   return "unknown";
 }
 
+namespace {
+
+/// Length of the valid UTF-8 sequence starting at `s[i]`, or 0 if invalid.
+size_t utf8_sequence(std::string_view s, size_t i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  auto c = byte(i);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > s.size() || (n == 2 && c < 0xC2))
+    return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((byte(i + k) & 0xC0) != 0x80)
+      return 0;
+  return n;
+}
+
+} // namespace
+
 std::string truncate_error_message(std::string_view message) {
-  if (message.size() <= max_error_message)
-    return std::string{message};
-  auto cut = max_error_message;
-  // Step back over UTF-8 continuation bytes (10xxxxxx) to a character start.
-  while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80)
-    --cut;
-  return std::string{message.substr(0, cut)};
+  // Error text comes from jobs and programs: PostgreSQL refuses invalid
+  // UTF-8 and NUL, so those bytes become '?'.
+  std::string out;
+  out.reserve(std::min(message.size(), max_error_message));
+  for (size_t i = 0; i < message.size();) {
+    auto n = utf8_sequence(message, i);
+    bool bad = n == 0 || message[i] == '\0';
+    auto width = bad ? size_t{1} : n;
+    if (out.size() + width > max_error_message)
+      break;
+    if (bad)
+      out += '?';
+    else
+      out.append(message.substr(i, n));
+    i += width;
+  }
+  return out;
 }
 
 expected<month_status> next_status(month_status from, month_event event) {

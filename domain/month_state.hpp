@@ -19,7 +19,7 @@ std::optional<month_status> parse_month_status(std::string_view text);
 inline constexpr size_t max_error_message = 1000;
 
 /// Cuts `message` to `max_error_message` bytes without splitting a UTF-8
-/// character.
+/// character, and replaces bytes that are not valid UTF-8 (and NUL) with '?'.
 std::string truncate_error_message(std::string_view message);
 
 /// One row of `advertiser_processing_states`: the seed's columns plus what the

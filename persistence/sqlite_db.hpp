@@ -32,6 +32,10 @@ auto guarded(Body&& body) -> decltype(body()) {
     return body();
   } catch (error& e) {
     return std::move(e.what);
+  } catch (const std::exception& e) {
+    // Anything else (allocation, a library's own throw) is still an error
+    // value: a worker that throws would die and take its queue with it.
+    return failure{errc::store_error, e.what()};
   }
 }
 

@@ -22,11 +22,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
+/// SIGUSR1 is the engine's own alarm: a core actor died (see on_core_failure).
 sigset_t stop_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGUSR1);
   return set;
 }
 
@@ -118,12 +120,17 @@ int run(const cdp::config& cfg, bool demo) {
   }
   cdp::system_config sys_cfg;
   caf::actor_system sys{sys_cfg};
-  cdp::engine_options options{cfg, clk, *jobs, node, {}, {}};
-  options.store.statement_timeout = cfg.job.timeout;
+  cdp::engine_options options{cfg, clk, *jobs, node, {}, {}, {}};
+  options.on_core_failure = [](const std::string&) { ::kill(::getpid(), SIGUSR1); };
   auto engine = cdp::start_engine(sys, options);
   spdlog::info("cdpbatchd running; SIGTERM or Ctrl-C drains and stops");
   int sig = 0;
   sigwait(&signals, &sig);
+  if (sig == SIGUSR1) {
+    spdlog::critical("stopping: the engine cannot go on (see above); a restart resumes from the store");
+    engine.stop();
+    return 1;
+  }
   spdlog::info("received {}: draining (no new claims; in-flight jobs finish and are recorded)",
                sig == SIGTERM ? "SIGTERM" : "SIGINT");
   auto drained = engine.drain(sys, cfg.job.timeout + 1min);

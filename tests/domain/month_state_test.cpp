@@ -64,3 +64,10 @@ TEST_CASE("an error message is cut to 1000 bytes without splitting a character")
   auto s = std::string(999, 'a') + "\xC3\xA9" + "tail";
   CHECK(cdp::truncate_error_message(s).size() == 999);
 }
+
+TEST_CASE("an error message keeps valid UTF-8 and replaces invalid bytes and NUL") {
+  CHECK(cdp::truncate_error_message("caf\xC3\xA9 \xE2\x82\xAC") == "caf\xC3\xA9 \xE2\x82\xAC");
+  CHECK(cdp::truncate_error_message("bad \xFF\xC3 end") == "bad ?? end");
+  CHECK(cdp::truncate_error_message(std::string{"nul\0byte", 8}) == "nul?byte");
+  CHECK(cdp::truncate_error_message("\xC0\xAF") == "??");
+}

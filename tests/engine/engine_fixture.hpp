@@ -48,6 +48,7 @@ struct engine_fixture {
   std::shared_ptr<job_script> script = std::make_shared<job_script>();
   std::unique_ptr<store> db;
   restart_policy restarts;
+  std::function<void(const std::string&)> on_core_failure;
   std::optional<system_config> sys_cfg;
   std::optional<caf::actor_system> sys;
   std::optional<engine> running;
@@ -83,7 +84,7 @@ struct engine_fixture {
     sys_cfg.emplace(2);
     sys.emplace(*sys_cfg);
     job_factory jobs = [s = script] { return std::make_unique<scripted_job>(s); };
-    running = start_engine(*sys, engine_options{cfg, clk, jobs, "test-node", restarts, {}});
+    running = start_engine(*sys, engine_options{cfg, clk, jobs, "test-node", restarts, {}, on_core_failure});
   }
 
   void stop() {

@@ -152,3 +152,12 @@ TEST_CASE_METHOD(engine_fixture, "a deactivated advertiser's actor is stopped an
   REQUIRE(db->set_active("A", true, "", clk->now()));
   REQUIRE(eventually([&] { return script->attempts_of("A").size() > runs; }));
 }
+
+TEST_CASE_METHOD(engine_fixture, "the death of a core actor is reported so the daemon can stop") {
+  std::atomic<bool> reported{false};
+  on_core_failure = [&](const std::string&) { reported = true; };
+  start();
+  caf::scoped_actor self{*sys};
+  self->send_exit(running->committer, caf::make_error(caf::sec::runtime_error, "disk on fire"));
+  CHECK(eventually([&] { return reported.load(); }));
+}
