@@ -80,6 +80,10 @@ due_decision decide_existing(const due_context& ctx) {
   auto oldest_allowed = ctx.current.plus(1 - ctx.backfill_months);
   auto first = std::clamp(ctx.who.last_completed_month.value_or(ctx.current),
                           oldest_allowed, ctx.current);
+  // An older month that is not done (an operator's manual retry) comes first.
+  for (const auto& row : ctx.months)
+    if (row.month < first && row.month >= oldest_allowed && row.status != month_status::completed)
+      first = row.month;
   for (auto m = first; m < ctx.current; m = m.next()) {
     auto* row = find(ctx.months, m);
     bool done = row != nullptr && row->status == month_status::completed

@@ -51,7 +51,7 @@ constexpr query claim_months{
   "  AND CASE s.status WHEN 'PENDING' THEN true"
   "   WHEN 'FAILED' THEN s.retry_count < s.max_retries"
   "    AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= cdp_ts($6::bigint))"
-  "   WHEN 'COMPLETED' THEN b.allow_refresh ELSE false END"
+  "   WHEN 'COMPLETED' THEN b.allow_refresh AND NOT s.closed ELSE false END"
   " RETURNING b.ord, " CDP_PG_MONTH_COLUMNS "),"
   " attempts AS ("
   " INSERT INTO month_attempts"

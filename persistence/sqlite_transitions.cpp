@@ -32,7 +32,7 @@ UPDATE advertiser_processing_states
    AND (status = 'PENDING'
         OR (status = 'FAILED' AND retry_count < max_retries
             AND (next_attempt_at IS NULL OR next_attempt_at <= ?3))
-        OR (status = 'COMPLETED' AND ?6))
+        OR (status = 'COMPLETED' AND ?6 AND NOT closed))
    AND EXISTS (SELECT 1 FROM advertisers a WHERE a.advertiser_id = ?1 AND a.active)
 RETURNING )sql" CDP_SQLITE_MONTH_COLUMNS;
 
@@ -112,7 +112,8 @@ std::string claim_refusal(const month_state& row, timestamp now) {
     case month_status::running:
       return "is RUNNING (owner '" + row.owner + "')";
     case month_status::completed:
-      return "is COMPLETED and a refresh was not asked for";
+      return row.closed ? "is COMPLETED and closed (run after the month ended)"
+                        : "is COMPLETED and a refresh was not asked for";
     case month_status::failed:
       if (row.retry_count >= row.max_retries)
         return "is FAILED with no retries left (" + std::to_string(row.retry_count) + " of "

@@ -30,7 +30,8 @@ struct claim_request {
   /// of the token can record the attempt's outcome.
   std::string owner;
   int64_t lease_token = 0;
-  /// A COMPLETED month may be run again (live refresh, month-close run).
+  /// A COMPLETED month may be run again (live refresh, month-close run),
+  /// unless it is closed: no data can come for it any more.
   bool allow_refresh = false;
   /// Insert the month PENDING first when it has no row (an EXISTING
   /// advertiser's new month), with this `max_retries`.

@@ -206,3 +206,14 @@ TEST_CASE("a last completed month that predates the store is not rerun") {
   auto d = s.decide();
   CHECK(d.month == ym("2024-12"));
 }
+
+TEST_CASE("a manually retried older month of an existing advertiser runs before the current month") {
+  auto s = existing_advertiser("2024-12");
+  s.add("2024-10", month_status::pending);
+  s.add("2024-11", month_status::completed, true);
+  s.add("2024-12", month_status::completed);
+  auto d = s.decide();
+  CHECK(d.what == kind::run);
+  CHECK(d.month == ym("2024-10"));
+  CHECK(d.closes_month);
+}

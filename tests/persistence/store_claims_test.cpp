@@ -246,18 +246,20 @@ TEST_CASE("completing a month records its counts, closes it when asked and advan
   CHECK_FALSE(a.backfill_completed);
   CHECK(a.updated_at == t0 + 3s);
 
-  // A later refresh that does not close the month leaves it closed, and an
-  // older month completing never moves last_completed_month back.
+  // A closed month is never refreshed. Rerun after an operator's retry, it
+  // stays closed, and completing it never moves last_completed_month back.
   auto refresh = claim_of("adv-1", m, 3);
   refresh.allow_refresh = true;
-  REQUIRE(must(s.claim(refresh, t0 + 4s)).applied);
-  REQUIRE(must(s.complete(completion_of("adv-1", m, 3, 1300), t0 + 5s)).applied);
-  CHECK(must(s.get_month("adv-1", m)).closed);
-  CHECK(must(s.get_month("adv-1", m)).processed_records == 1300);
+  auto refused = must(s.claim(refresh, t0 + 4s));
+  CHECK_FALSE(refused.applied);
+  CHECK(refused.code == errc::conflict);
   REQUIRE(must(s.claim(claim_of("adv-1", ym("2023-03"), 4), t0 + 6s)).applied);
   REQUIRE(must(s.complete(completion_of("adv-1", ym("2023-03"), 4), t0 + 7s)).applied);
-  REQUIRE(must(s.claim(refresh, t0 + 8s)).applied);
-  REQUIRE(must(s.complete(completion_of("adv-1", m, 3), t0 + 9s)).applied);
+  REQUIRE(s.manual_retry("adv-1", m, t0 + 8s));
+  REQUIRE(must(s.claim(claim_of("adv-1", m, 5), t0 + 8s)).applied);
+  REQUIRE(must(s.complete(completion_of("adv-1", m, 5, 1300), t0 + 9s)).applied);
+  CHECK(must(s.get_month("adv-1", m)).closed);
+  CHECK(must(s.get_month("adv-1", m)).processed_records == 1300);
   a = must(s.get_advertiser("adv-1"));
   CHECK(a.last_completed_month == ym("2023-03"));
   CHECK(a.current_processing_month == ym("2023-02"));
