@@ -244,6 +244,13 @@ write_transaction::~write_transaction() {
 }
 
 void write_transaction::commit() {
+  // A statement left between rows (a one-row SELECT read before commit)
+  // keeps a read open past COMMIT; then SQLite never restarts the WAL and it
+  // grows without bound. What the caller read is already copied out.
+  for (auto* s = sqlite3_next_stmt(db_.handle(), nullptr); s != nullptr;
+       s = sqlite3_next_stmt(db_.handle(), s))
+    if (sqlite3_stmt_busy(s))
+      sqlite3_reset(s);
   db_.prepare("COMMIT").run();
   done_ = true;
 }
