@@ -66,25 +66,41 @@ int main(int argc, char** argv) {
       return 1;
     }
   std::printf("create         %d advertisers in %.2f s\n", advertisers, seconds_since(t0));
+  std::fflush(stdout);
 
   auto jobs = cdp::make_job_factory(cfg);
   cdp::system_config sys_cfg;
   caf::actor_system sys{sys_cfg};
   auto e = cdp::start_engine(sys, {cfg, clk, *jobs, "bench", {}, {}, {}});
   caf::scoped_actor self{sys};
-  auto jobs_done = [&] {
-    int64_t done = 0;
+  auto stats = [&] {
+    cdp::pool_stats out;
     self->request(e.pool, std::chrono::minutes{1}, cdp::stats_atom_v)
-      .receive([&](const cdp::pool_stats& s) { done = s.jobs_done; }, [](caf::error&) {});
-    return done;
+      .receive([&](const cdp::pool_stats& s) { out = s; }, [](caf::error&) {});
+    return out;
+  };
+  // Waits until the pool has finished `target` jobs in all, showing its load.
+  auto wait_jobs = [&](int64_t target) {
+    for (;;) {
+      auto s = stats();
+      if (s.jobs_done >= target)
+        return;
+      std::fprintf(stderr, "\rjobs %lld/%lld busy %d queued %d+%d reserved %d deferrals %lld   ",
+                   static_cast<long long>(s.jobs_done), static_cast<long long>(target), s.busy,
+                   s.queued_live, s.queued_backfill, s.reserved, static_cast<long long>(s.deferrals));
+      std::this_thread::sleep_for(std::chrono::milliseconds{500});
+    }
   };
   // The engine's own first tick fires at start; wait for its work to finish.
   t0 = clock_type::now();
-  while (jobs_done() < advertisers)
-    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  wait_jobs(advertisers);
+  // Refreshes that ticks asked for while a month ran come right after it.
+  std::this_thread::sleep_for(std::chrono::seconds{2});
   std::printf("first tick     spawn + load + %d jobs: %.2f s\n", advertisers, seconds_since(t0));
+  std::fflush(stdout);
 
   for (int round = 0; round < 2; ++round) {
+    auto target = stats().jobs_done + advertisers;
     t0 = clock_type::now();
     auto active = db.list_advertisers(true);
     auto listed = seconds_since(t0);
@@ -94,6 +110,10 @@ int main(int argc, char** argv) {
       .receive([&](int64_t n) { alive = n; }, [](caf::error&) {});
     std::printf("warm tick %d    list %.3f s, hand-out to %lld actors %.3f s\n", round + 1, listed,
                 static_cast<long long>(alive), seconds_since(t0) - listed);
+    std::fflush(stdout);
+    wait_jobs(target);
+    std::printf("               and %d refreshes done %.2f s after the tick\n", advertisers,
+                seconds_since(t0));
   }
   e.drain(sys, std::chrono::minutes{1});
   e.stop();
