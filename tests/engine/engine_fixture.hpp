@@ -132,6 +132,21 @@ struct engine_fixture {
     return !months->empty();
   }
 
+  /// The advertiser's actor now, if it has one.
+  advertiser_actor actor_of(const std::string& id) {
+    advertiser_actor found;
+    caf::scoped_actor self{*sys};
+    self->request(running->supervisor, std::chrono::seconds{1}, lookup_atom_v, id)
+      .receive([&](advertiser_actor& hdl) { found = hdl; }, [](caf::error&) {});
+    return found;
+  }
+
+  /// Ends the actor the way an uncaught exception in a handler does.
+  void crash(const advertiser_actor& hdl) {
+    caf::scoped_actor self{*sys};
+    self->send_exit(hdl, caf::make_error(caf::sec::runtime_error, "boom"));
+  }
+
   /// Polls `done` every 10ms for at most `limit`.
   static bool eventually(const std::function<bool()>& done,
                          std::chrono::milliseconds limit = std::chrono::seconds{15}) {

@@ -6,24 +6,6 @@
 using namespace cdp;
 using namespace cdp::test;
 
-namespace {
-
-/// The advertiser's actor now, if it has one.
-advertiser_actor actor_of(engine_fixture& f, const std::string& id) {
-  advertiser_actor found;
-  caf::scoped_actor self{*f.sys};
-  self->request(f.running->supervisor, std::chrono::seconds{1}, lookup_atom_v, id)
-    .receive([&](advertiser_actor& hdl) { found = hdl; }, [](caf::error&) {});
-  return found;
-}
-
-/// Ends the actor the way an uncaught exception in a handler does.
-void crash(engine_fixture& f, const advertiser_actor& hdl) {
-  caf::scoped_actor self{*f.sys};
-  self->send_exit(hdl, caf::make_error(caf::sec::runtime_error, "boom"));
-}
-
-} // namespace
 
 TEST_CASE_METHOD(engine_fixture, "an existing advertiser refreshes its current month on every tick") {
   start();
@@ -62,9 +44,9 @@ TEST_CASE_METHOD(engine_fixture, "an advertiser actor that dies is restarted fro
   start();
   add("C", advertiser_type::new_advertiser);
   REQUIRE(eventually([&] { return month("C", "2023-05").status == month_status::running; }));
-  auto old = actor_of(*this, "C");
+  auto old = actor_of("C");
   REQUIRE(old);
-  crash(*this, old);
+  crash(old);
   // The new actor finds its predecessor's RUNNING month and retries it.
   REQUIRE(eventually([&] {
     auto history = db->list_attempts("C", ym("2023-05"));
@@ -90,12 +72,12 @@ TEST_CASE_METHOD(engine_fixture, "an advertiser whose actor keeps crashing is de
     // Wait for this round's actor and its own attempt of the hanging month.
     advertiser_actor hdl;
     REQUIRE(eventually([&] {
-      hdl = actor_of(*this, "C");
+      hdl = actor_of("C");
       auto history = db->list_attempts("C", ym("2023-01"));
       return hdl && hdl != previous && history && history->size() == round + 1
              && history->back().outcome == month_status::running;
     }));
-    crash(*this, hdl);
+    crash(hdl);
     previous = hdl;
   }
   REQUIRE(eventually([&] { return !who("C").active; }));
@@ -143,9 +125,9 @@ TEST_CASE_METHOD(engine_fixture, "draining finishes and records the job in fligh
 TEST_CASE_METHOD(engine_fixture, "a deactivated advertiser's actor is stopped and a reactivated one runs again") {
   start();
   add("A", advertiser_type::existing);
-  REQUIRE(eventually([&] { return static_cast<bool>(actor_of(*this, "A")); }));
+  REQUIRE(eventually([&] { return static_cast<bool>(actor_of("A")); }));
   REQUIRE(db->set_active("A", false, "operator", clk->now()));
-  REQUIRE(eventually([&] { return !actor_of(*this, "A"); }));
+  REQUIRE(eventually([&] { return !actor_of("A"); }));
   auto runs = script->attempts_of("A").size();
   std::this_thread::sleep_for(std::chrono::milliseconds{200});
   CHECK(script->attempts_of("A").size() == runs);

@@ -5,17 +5,6 @@
 using namespace cdp;
 using namespace cdp::test;
 
-namespace {
-
-advertiser_actor actor_of(engine_fixture& f, const std::string& id) {
-  advertiser_actor found;
-  caf::scoped_actor self{*f.sys};
-  self->request(f.running->supervisor, std::chrono::seconds{1}, lookup_atom_v, id)
-    .receive([&](advertiser_actor& hdl) { found = hdl; }, [](caf::error&) {});
-  return found;
-}
-
-} // namespace
 
 TEST_CASE_METHOD(engine_fixture, "every live advertiser is refreshed on every tick even when the queue is full") {
   cfg.pool = {1, 1, 1};
@@ -40,10 +29,8 @@ TEST_CASE_METHOD(engine_fixture, "advertisers that die while holding places in t
   std::mt19937 rng{7};
   std::uniform_int_distribution<int> pick{0, 19};
   for (int round = 0; round < 40; ++round) {
-    if (auto hdl = actor_of(*this, "c" + std::to_string(pick(rng)))) {
-      caf::scoped_actor self{*sys};
-      self->send_exit(hdl, caf::make_error(caf::sec::runtime_error, "chaos"));
-    }
+    if (auto hdl = actor_of("c" + std::to_string(pick(rng))))
+      crash(hdl);
     std::this_thread::sleep_for(std::chrono::milliseconds{5});
   }
   REQUIRE(eventually([&] {
