@@ -444,7 +444,15 @@ advertiser_agent(advertiser_actor::stateful_pointer<advertiser_state> self,
       st.who.deactivation_reason = fresh.deactivation_reason;
       step(self, true);
     },
-    [=](slot_atom) { step(self, false); },
+    [=](slot_atom) {
+      auto& st = self->state;
+      if (st.now == phase::idle)
+        step(self, false);
+      // A wake-up this actor does not use (busy, or nothing due) goes back,
+      // so the pool wakes the next advertiser instead of leaving the place idle.
+      if (self->state.now != phase::reserving)
+        self->send(self->state.cfg->pool, release_atom_v, uint64_t{0});
+    },
     [=](reload_atom) {
       self->state.loaded = false;
       step(self, false);

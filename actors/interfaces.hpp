@@ -56,7 +56,8 @@ using job_pool_actor = caf::typed_actor<
   caf::replies_to<reserve_atom, job_lane>::with<uint64_t>,
   /// Runs a job on a reserved place; the result when it ends.
   caf::replies_to<run_atom, uint64_t, job_request>::with<job_result>,
-  /// Gives back a reserved place that will not be used.
+  /// Gives back a reserved place that will not be used; ticket 0 hands back
+  /// an unused wake-up (`slot_atom`) so the next deferred advertiser gets it.
   caf::reacts_to<release_atom, uint64_t>,
   caf::replies_to<stats_atom>::with<pool_stats>>;
 
