@@ -35,8 +35,12 @@ int main(int argc, char** argv) {
   CLI::App app{"tick_bench - one tick over many advertisers"};
   std::string url = "sqlite:///tmp/cdpbatch-tick-bench.db";
   int advertisers = 100'000;
+  int runners = 2;
+  int queue = 1000;
   app.add_option("--store", url, "store URL (a fresh database)");
   app.add_option("--advertisers", advertisers, "EXISTING advertisers");
+  app.add_option("--runners", runners, "job runners (core = max)");
+  app.add_option("--queue", queue, "job queue capacity");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::err);
 
@@ -44,7 +48,7 @@ int main(int argc, char** argv) {
   cfg.store.url = url;
   cfg.schedule.current_month = cdp::year_month::parse("2024-12");
   cfg.schedule.tick_interval = std::chrono::hours{1};
-  cfg.pool = {2, 2, 1000};
+  cfg.pool = {runners, runners, queue};
   cfg.job.kind = "simulated";
   cfg.job.simulated.latency = std::chrono::milliseconds{0};
   auto clk = std::make_shared<cdp::system_clock>("UTC", cfg.schedule.current_month);
