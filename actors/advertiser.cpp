@@ -75,8 +75,7 @@ void arm_timer(self_ptr self, timestamp at) {
 void store_trouble(self_ptr self, const failure& why, std::string_view doing) {
   auto& st = self->state;
   st.now = phase::idle;
-  auto exponent = std::min(st.store_failures++, 5);
-  auto delay = std::chrono::milliseconds{1000LL << exponent};
+  auto delay = reconnect_delay(++st.store_failures);
   spdlog::warn("[advertiser={}] {} failed: {}; trying again in {}", st.who.id, doing,
                why.message, format_duration(delay));
   st.explanation = "store trouble while " + std::string{doing} + ": " + why.message;

@@ -4,6 +4,7 @@
 
 #include "actors/errors.hpp"
 #include "domain/duration.hpp"
+#include "domain/retry_policy.hpp"
 
 namespace cdp {
 
@@ -34,8 +35,7 @@ void tick(self_ptr self) {
       },
       [=](caf::error& err) {
         auto& st = self->state;
-        auto delay = std::min(st.settings.tick_interval,
-                              std::chrono::milliseconds{1000LL << std::min(st.store_failures++, 5)});
+        auto delay = std::min(st.settings.tick_interval, reconnect_delay(++st.store_failures));
         spdlog::warn("director: cannot list advertisers: {}; next try in {}",
                      from_caf_error(err).message, format_duration(delay));
         arm(self, delay);

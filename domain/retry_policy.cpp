@@ -16,4 +16,9 @@ std::chrono::milliseconds retry_policy::delay(int retry, double unit_random) con
   return std::chrono::milliseconds{static_cast<int64_t>(std::llround(jittered))};
 }
 
+std::chrono::milliseconds reconnect_delay(int failures) {
+  auto exponent = std::clamp(failures - 1, 0, 5);
+  return std::min(std::chrono::milliseconds{1000LL << exponent}, std::chrono::milliseconds{30'000});
+}
+
 } // namespace cdp

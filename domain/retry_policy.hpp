@@ -24,4 +24,9 @@ struct retry_policy {
   bool exhausted(int retry_count) const { return retry_count >= max_retries; }
 };
 
+/// How long to wait after `failures` consecutive failures to reach the store
+/// (1-based): 1s, doubling, at most 30s. The daemon, the director and every
+/// advertiser back off alike.
+std::chrono::milliseconds reconnect_delay(int failures);
+
 } // namespace cdp

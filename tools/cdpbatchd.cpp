@@ -14,6 +14,7 @@
 #include "actors/system_config.hpp"
 #include "config/config.hpp"
 #include "domain/duration.hpp"
+#include "domain/retry_policy.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/system_clock.hpp"
 #include "tools/demo.hpp"
@@ -49,8 +50,7 @@ struct opened_store {
 /// Opens and migrates the store; an unreachable database is retried with
 /// backoff (1s doubling to 30s) until it answers or the operator stops us.
 opened_store open_with_retry(const cdp::config& cfg) {
-  auto delay = 1000ms;
-  for (;;) {
+  for (int failures = 1;; ++failures) {
     auto db = cdp::open_store(cfg.store.url);
     if (db) {
       auto migrated = (*db)->migrate();
@@ -62,13 +62,13 @@ opened_store open_with_retry(const cdp::config& cfg) {
       spdlog::critical("store: {}", db.error().message);
       return {};
     }
+    auto delay = cdp::reconnect_delay(failures);
     spdlog::warn("store unreachable: {}; retrying in {}", db.error().message,
                  cdp::format_duration(delay));
     if (stop_requested_within(delay)) {
       spdlog::info("stop requested while waiting for the store; exiting");
       return {nullptr, true};
     }
-    delay = std::min(delay * 2, std::chrono::milliseconds{30s});
   }
 }
 

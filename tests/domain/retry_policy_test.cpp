@@ -35,6 +35,14 @@ TEST_CASE("zero retries means the first failure is final") {
   CHECK(p.exhausted(0));
 }
 
+TEST_CASE("reconnecting to the store waits 1s, doubling, at most 30s") {
+  CHECK(cdp::reconnect_delay(1) == 1s);
+  CHECK(cdp::reconnect_delay(2) == 2s);
+  CHECK(cdp::reconnect_delay(5) == 16s);
+  CHECK(cdp::reconnect_delay(6) == 30s);
+  CHECK(cdp::reconnect_delay(1000) == 30s);
+}
+
 TEST_CASE("a zero base gives immediate retries") {
   cdp::retry_policy p;
   p.backoff_base = 0ms;

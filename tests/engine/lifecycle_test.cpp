@@ -1,6 +1,5 @@
 #include <future>
 
-#include "actors/errors.hpp"
 #include "engine/engine_fixture.hpp"
 
 using namespace cdp;
