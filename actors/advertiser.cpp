@@ -17,18 +17,6 @@ using self_ptr = advertiser_actor::stateful_pointer<advertiser_state>;
 using phase = advertiser_state::phase;
 using namespace std::chrono_literals;
 
-const char* to_string(phase p) {
-  switch (p) {
-    case phase::idle: return "idle";
-    case phase::loading: return "loading";
-    case phase::reserving: return "waiting for a job runner";
-    case phase::claiming: return "claiming";
-    case phase::running: return "running";
-    case phase::recording: return "recording";
-  }
-  return "unknown";
-}
-
 month_state* find_month(advertiser_state& st, year_month m) {
   auto it = std::find_if(st.months.begin(), st.months.end(),
                          [m](const month_state& s) { return s.month == m; });
@@ -66,6 +54,8 @@ void settle(self_ptr self) {
 
 void arm_timer(self_ptr self, timestamp at) {
   auto& st = self->state;
+  if (st.waiting)
+    st.waiting->until = at;
   auto gen = ++st.timer_generation;
   auto delay = std::max(std::chrono::milliseconds{0}, at - st.cfg->clk->now());
   self->delayed_send(self, delay, retry_atom_v, gen);
@@ -79,6 +69,8 @@ void store_trouble(self_ptr self, const failure& why, std::string_view doing) {
   spdlog::warn("[advertiser={}] {} failed: {}; trying again in {}", st.who.id, doing,
                why.message, format_duration(delay));
   st.explanation = "store trouble while " + std::string{doing} + ": " + why.message;
+  st.waiting = advertiser_activity{};
+  st.waiting->now = advertiser_activity::phase::store_trouble;
   arm_timer(self, st.cfg->clk->now() + delay);
   settle(self);
 }
@@ -375,6 +367,33 @@ bool fail_orphan(self_ptr self) {
   return false;
 }
 
+advertiser_activity activity_of(const advertiser_state& st) {
+  using shown = advertiser_activity::phase;
+  advertiser_activity a;
+  if (st.now == phase::idle && st.waiting)
+    a = *st.waiting;
+  a.advertiser_id = st.who.id;
+  a.explanation = st.explanation;
+  a.max_attempts = st.cfg->retry.max_retries + 1;
+  if (st.in_flight) {
+    a.month = st.in_flight->month;
+    a.attempt = st.in_flight->number;
+    a.since = st.in_flight->started_at;
+  }
+  switch (st.now) {
+    case phase::idle:
+      if (!st.waiting)
+        a.now = st.draining ? shown::draining : st.who.active ? shown::idle : shown::inactive;
+      break;
+    case phase::loading: a.now = shown::loading; break;
+    case phase::reserving: a.now = shown::queued; break;
+    case phase::claiming:
+    case phase::recording: a.now = shown::recording; break;
+    case phase::running: a.now = shown::running; break;
+  }
+  return a;
+}
+
 void step(self_ptr self, bool on_tick) {
   auto& st = self->state;
   if (st.now != phase::idle) {
@@ -382,6 +401,7 @@ void step(self_ptr self, bool on_tick) {
     return;
   }
   on_tick = on_tick || std::exchange(st.tick_pending, false);
+  st.waiting.reset();
   if (st.unrecorded) {
     record(self);
     return;
@@ -405,10 +425,16 @@ void step(self_ptr self, bool on_tick) {
     case kind::run:
       start(self, std::move(d), on_tick);
       break;
-    case kind::wait:
+    case kind::wait: {
       st.explanation += " at " + to_iso8601(d.wait_until);
+      st.waiting = advertiser_activity{};
+      st.waiting->now = advertiser_activity::phase::backoff;
+      st.waiting->month = d.month;
+      if (const auto* row = find_month(st, *d.month))
+        st.waiting->attempt = row->retry_count + 2;
       arm_timer(self, d.wait_until);
       break;
+    }
     case kind::exhausted:
       change_activity(self, false, d.explanation);
       break;
@@ -463,10 +489,7 @@ advertiser_agent(advertiser_actor::stateful_pointer<advertiser_state> self,
       st.loaded = false;
       step(self, false);
     },
-    [=](activity_atom) {
-      const auto& st = self->state;
-      return advertiser_activity{st.who.id, to_string(st.now), st.explanation};
-    },
+    [=](activity_atom) { return activity_of(self->state); },
     [=](drain_atom) -> caf::result<bool> {
       auto& st = self->state;
       st.draining = true;

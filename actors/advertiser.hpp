@@ -63,6 +63,8 @@ struct advertiser_state {
   bool draining = false;
   std::vector<caf::typed_response_promise<bool>> drain_waiters;
   std::string explanation = "starting";
+  /// While idle on a timer: what it waits for (backoff or store trouble).
+  std::optional<advertiser_activity> waiting;
   std::mt19937_64 random;
 
   static inline const char* name = "advertiser";

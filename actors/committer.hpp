@@ -8,6 +8,7 @@
 #include "actors/interfaces.hpp"
 #include "actors/store_link.hpp"
 #include "domain/clock.hpp"
+#include "runtime/metrics.hpp"
 
 namespace cdp {
 
@@ -19,6 +20,7 @@ struct committer_state {
 
   std::optional<store_link> link;
   std::shared_ptr<const clock> clk;
+  std::shared_ptr<engine_metrics> metrics;
   std::vector<waiting> queue;
   bool flush_requested = false;
 
@@ -28,6 +30,7 @@ struct committer_state {
 /// Spawn detached: every transaction blocks.
 committer_actor::behavior_type
 committer(committer_actor::stateful_pointer<committer_state> self,
-          std::string store_url, store_options options, std::shared_ptr<const clock> clk);
+          std::string store_url, store_options options, std::shared_ptr<const clock> clk,
+          std::shared_ptr<engine_metrics> metrics);
 
 } // namespace cdp

@@ -28,9 +28,11 @@ void tick(self_ptr self) {
         auto n = active.size();
         if (!st.draining)
           self->send(st.settings.supervisor, sync_atom_v, std::move(active));
-        auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        auto took = std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - started);
-        spdlog::debug("director: tick handed out {} active advertisers in {}ms", n, took.count());
+        st.settings.metrics->tick_done(took);
+        spdlog::debug("director: tick handed out {} active advertisers in {}ms", n,
+                      took.count() / 1000);
         arm(self, st.settings.tick_interval);
       },
       [=](caf::error& err) {

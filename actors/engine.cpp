@@ -35,18 +35,20 @@ caf::behavior watchdog(caf::event_based_actor* self, std::vector<caf::actor> cor
 engine start_engine(caf::actor_system& sys, const engine_options& options) {
   const auto& cfg = options.cfg;
   engine e;
+  e.metrics = options.metrics;
   auto shared = std::make_shared<advertiser_settings>();
   // A statement must end before the request waiting for it gives up, or a
   // claim could commit after its advertiser already counted it as failed.
   auto store = options.store;
   store.statement_timeout = std::min(store.statement_timeout, shared->store_timeout / 2);
-  e.committer = sys.spawn<caf::detached>(committer, cfg.store.url, store, options.clk);
+  e.committer = sys.spawn<caf::detached>(committer, cfg.store.url, store, options.clk,
+                                         options.metrics);
   e.reader = sys.spawn<caf::detached>(
     store_reader, cfg.store.url, store,
     store_reader_settings{options.clk, cfg.backfill_months, cfg.retry, cfg.reaper.stale_after});
   e.pool = sys.spawn(job_pool, job_pool_settings{cfg.pool.core_size, cfg.pool.max_size,
                                                  cfg.pool.queue_capacity, cfg.job.timeout,
-                                                 options.make_job});
+                                                 options.make_job, options.metrics});
   shared->clk = options.clk;
   shared->retry = cfg.retry;
   shared->backfill_months = cfg.backfill_months;
@@ -59,9 +61,10 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
                            options.restarts);
   e.director = sys.spawn(director, director_settings{cfg.schedule.tick_interval,
                                                      shared->store_timeout, e.reader,
-                                                     e.supervisor});
+                                                     e.supervisor, options.metrics});
   e.reaper = sys.spawn(reaper, reaper_settings{cfg.reaper.interval, cfg.reaper.stale_after,
-                                               shared->store_timeout, e.reader, e.supervisor});
+                                               shared->store_timeout, e.reader, e.supervisor,
+                                               options.metrics});
   e.watchdog = sys.spawn(watchdog,
                         std::vector<caf::actor>{caf::actor_cast<caf::actor>(e.committer),
                                                 caf::actor_cast<caf::actor>(e.reader),

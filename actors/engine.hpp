@@ -13,6 +13,7 @@
 #include "domain/clock.hpp"
 #include "jobs/month_job.hpp"
 #include "persistence/store.hpp"
+#include "runtime/metrics.hpp"
 
 namespace cdp {
 
@@ -28,6 +29,8 @@ struct engine_options {
   /// Called (from an actor thread) when a core actor ends unexpectedly: the
   /// daemon cannot work without it and should stop.
   std::function<void(const std::string& what)> on_core_failure;
+  /// Where the engine's actors record what they measure.
+  std::shared_ptr<engine_metrics> metrics = std::make_shared<engine_metrics>();
 };
 
 /// The running actors, wired together.
@@ -40,6 +43,7 @@ struct engine {
   reaper_actor reaper;
   /// Monitors the actors above and reports one that dies.
   caf::actor watchdog;
+  std::shared_ptr<engine_metrics> metrics;
 
   /// Stops ticking and claiming; waits until in-flight jobs are recorded
   /// (or `limit` passes). The number of advertisers drained, or an error.

@@ -115,4 +115,42 @@ using reaper_actor = caf::typed_actor<
   /// Reaps now; the months it failed.
   caf::replies_to<reap_atom>::with<month_list>>;
 
+/// Every operation an operator has, for the REST API and the admin console
+/// alike, so the two can never disagree. It validates what the operator typed
+/// (ids, months, query fields), checks the API token on mutations, asks the
+/// engine's actors (never writing the store behind their back) and answers a
+/// view or an error: errc::invalid_argument, unauthorized, not_found,
+/// conflict, or timeout / store_unavailable / shutting_down when it cannot
+/// answer now. Mutations take the caller's token first ("" for none).
+using operator_actor = caf::typed_actor<
+  /// The whole system: advertisers, lifecycles, months, running jobs, runners.
+  caf::replies_to<status_atom>::with<system_status>,
+  /// One page of advertisers with their lifecycle.
+  caf::replies_to<list_atom, advertiser_query>::with<advertiser_page>,
+  /// One advertiser: progress, lifecycle, ETA, why, latest attempts.
+  caf::replies_to<describe_atom, std::string>::with<advertiser_detail>,
+  /// One advertiser's backfill progress.
+  caf::replies_to<progress_atom, std::string>::with<advertiser_progress>,
+  /// One advertiser's month rows, oldest first.
+  caf::replies_to<months_atom, std::string>::with<month_list>,
+  /// Attempts running now, anywhere.
+  caf::replies_to<running_atom>::with<running_job_list>,
+  /// One month's attempt history (id, month), oldest first.
+  caf::replies_to<attempts_atom, std::string, std::string>::with<attempt_list>,
+  /// Creates an advertiser (token, request); it is picked up at once.
+  caf::replies_to<create_atom, std::string, advertiser_request>::with<advertiser_progress>,
+  /// Runs what is due for one advertiser now (token, id).
+  caf::replies_to<trigger_atom, std::string, std::string>::with<advertiser_progress>,
+  /// Resets one month's retries and runs it now (token, id, month).
+  caf::replies_to<retry_atom, std::string, std::string, std::string>::with<month_state>,
+  /// Activates an advertiser (token, id): it resumes at its stored cursor.
+  caf::replies_to<activate_atom, std::string, std::string>::with<advertiser_progress>,
+  /// Deactivates an advertiser (token, id): no new claims; a running attempt
+  /// finishes and is recorded.
+  caf::replies_to<deactivate_atom, std::string, std::string>::with<advertiser_progress>,
+  /// Store, director, supervisor and runners, each reported.
+  caf::replies_to<health_atom>::with<health_report>,
+  /// One frame of the console's live view.
+  caf::replies_to<watch_atom>::with<watch_frame>>;
+
 } // namespace cdp

@@ -33,7 +33,8 @@ int limit_for(const job_pool_state& st, job_lane lane) {
 }
 
 void spawn_runner(pool_ptr self) {
-  auto hdl = self->spawn<caf::detached>(job_runner, self->state.settings.make_job);
+  auto hdl = self->spawn<caf::detached>(job_runner, self->state.settings.make_job,
+                                        self->state.settings.metrics);
   self->state.runners.push_back({hdl, false});
 }
 
@@ -104,6 +105,7 @@ void abandon(pool_ptr self, const job_runner_actor& runner) {
   auto& st = self->state;
   // Its thread may be stuck in the job: it dies once the job returns.
   self->send_exit(runner, caf::exit_reason::kill);
+  st.settings.metrics->job_abandoned();
   st.runners.erase(std::remove_if(st.runners.begin(), st.runners.end(),
                                   [&](const auto& r) { return r.handle == runner; }),
                    st.runners.end());

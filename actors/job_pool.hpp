@@ -9,6 +9,7 @@
 
 #include "actors/interfaces.hpp"
 #include "jobs/month_job.hpp"
+#include "runtime/metrics.hpp"
 
 namespace cdp {
 
@@ -20,6 +21,7 @@ struct job_pool_settings {
   /// given up on (its job is reported failed).
   std::chrono::milliseconds job_timeout = std::chrono::minutes{25};
   job_factory make_job;
+  std::shared_ptr<engine_metrics> metrics;
 };
 
 struct job_pool_state {

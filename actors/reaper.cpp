@@ -25,8 +25,10 @@ void report(self_ptr self, const month_list& reaped) {
             format_duration(cfg.stale_after), m.owner,
             m.next_attempt_at ? "; retry at " + to_iso8601(*m.next_attempt_at)
                               : std::string{"; retries exhausted"});
-  if (!reaped.empty())
-    self->send(cfg.supervisor, reaped_atom_v, reaped);
+  if (reaped.empty())
+    return;
+  cfg.metrics->reaped(reaped.size());
+  self->send(cfg.supervisor, reaped_atom_v, reaped);
 }
 
 } // namespace

@@ -3,7 +3,10 @@
 #include <chrono>
 #include <cstdint>
 
+#include <memory>
+
 #include "actors/interfaces.hpp"
+#include "runtime/metrics.hpp"
 
 namespace cdp {
 
@@ -13,6 +16,7 @@ struct reaper_settings {
   std::chrono::milliseconds store_timeout = std::chrono::seconds{60};
   store_reader_actor reader;
   supervisor_actor supervisor;
+  std::shared_ptr<engine_metrics> metrics;
 };
 
 struct reaper_state {

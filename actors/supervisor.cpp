@@ -145,7 +145,9 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       auto& st = self->state;
       auto it = st.children.find(id);
       if (it == st.children.end())
-        return advertiser_activity{id, "not loaded", "no actor: inactive or not yet ticked"};
+        return advertiser_activity{id, advertiser_activity::phase::not_loaded, std::nullopt, 0, 0,
+                                   std::nullopt, std::nullopt, -1,
+                                   "no actor: inactive or not yet ticked"};
       return self->delegate(it->second.handle, activity_atom_v);
     },
     [=](drain_atom) -> caf::result<int64_t> {

@@ -2,8 +2,9 @@
 
 // The one type-ID block of cdpbatch: every atom and message type the actors
 // exchange. Types that only ever travel inside the daemon are whitelisted as
-// local (never serialised); anything the console sends over the wire gets an
-// `inspect` overload instead.
+// local (never serialised); everything the admin console may see has an
+// `inspect` overload (actors/wire.hpp) and a type ID, whose name is what a
+// peer must register too.
 
 #include <cstdint>
 #include <string>
@@ -11,9 +12,11 @@
 
 #include "caf/all.hpp"
 
+#include "actors/wire.hpp"
 #include "domain/advertiser.hpp"
 #include "domain/errors.hpp"
 #include "domain/month_state.hpp"
+#include "domain/views.hpp"
 #include "jobs/month_job.hpp"
 #include "persistence/store.hpp"
 
@@ -23,54 +26,46 @@ namespace cdp {
 /// advertisers' catch-up and current month) is served before backfill.
 enum class job_lane : uint8_t { live, backfill };
 
-/// The job runners' load, for status and metrics.
-struct pool_stats {
-  int core_size = 0;
-  int max_size = 0;
-  int queue_capacity = 0;
-  int runners = 0;
-  int busy = 0;
-  int queued_live = 0;
-  int queued_backfill = 0;
-  int reserved = 0;
-  int64_t jobs_done = 0;
-  int64_t deferrals = 0;
-};
-
-/// What one advertiser actor is doing, and why it is not running when it is
-/// not.
-struct advertiser_activity {
-  std::string advertiser_id;
-  std::string phase;
-  std::string explanation;
-};
-
 /// A batch of store transitions and its per-item outcomes (group commit).
 using transition_batch = std::vector<transition>;
 using outcome_batch = std::vector<transition_outcome>;
 using advertiser_list = std::vector<advertiser>;
 using month_list = std::vector<month_state>;
+using attempt_list = std::vector<attempt_record>;
+using running_job_list = std::vector<running_job>;
 
 } // namespace cdp
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::advertiser)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::advertiser_list)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::month_state)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::month_list)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::new_advertiser)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::year_month)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::transition_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::outcome_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::job_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::job_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::job_lane)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::pool_stats)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::advertiser_activity)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::status_counts)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::advertiser_counts)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::timestamp)
 
 CAF_BEGIN_TYPE_ID_BLOCK(cdpbatch, caf::first_custom_type_id)
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::year_month))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::advertiser))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::advertiser_list))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::new_advertiser))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::month_state))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::month_list))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::status_counts))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::advertiser_counts))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::lifecycle_counts))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::attempt_record))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::attempt_list))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::pool_stats))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::advertiser_activity))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::advertiser_query))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::advertiser_request))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::advertiser_progress))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::advertiser_page))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::advertiser_detail))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::running_job))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::running_job_list))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::system_status))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::health_report))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::watch_frame))
   CAF_ADD_ATOM(cdpbatch, cdp, tick_atom, "tick")
   CAF_ADD_ATOM(cdpbatch, cdp, due_atom, "due")
   CAF_ADD_ATOM(cdpbatch, cdp, retry_atom, "retry")
@@ -99,6 +94,13 @@ CAF_BEGIN_TYPE_ID_BLOCK(cdpbatch, caf::first_custom_type_id)
   CAF_ADD_ATOM(cdpbatch, cdp, create_atom, "create")
   CAF_ADD_ATOM(cdpbatch, cdp, ping_atom, "ping")
   CAF_ADD_ATOM(cdpbatch, cdp, alive_atom, "alive")
+  CAF_ADD_ATOM(cdpbatch, cdp, status_atom, "status")
+  CAF_ADD_ATOM(cdpbatch, cdp, describe_atom, "describe")
+  CAF_ADD_ATOM(cdpbatch, cdp, progress_atom, "progress")
+  CAF_ADD_ATOM(cdpbatch, cdp, attempts_atom, "attempts")
+  CAF_ADD_ATOM(cdpbatch, cdp, deactivate_atom, "deactivate")
+  CAF_ADD_ATOM(cdpbatch, cdp, health_atom, "health")
+  CAF_ADD_ATOM(cdpbatch, cdp, watch_atom, "watch")
 CAF_END_TYPE_ID_BLOCK(cdpbatch)
 
 CAF_ERROR_CODE_ENUM(cdp::errc, "cdp")

@@ -14,6 +14,8 @@ std::string_view to_string(errc code) {
     case errc::queue_full: return "queue_full";
     case errc::job_failed: return "job_failed";
     case errc::shutting_down: return "shutting_down";
+    case errc::unauthorized: return "unauthorized";
+    case errc::incompatible_protocol: return "incompatible_protocol";
   }
   return "unknown";
 }

@@ -31,6 +31,10 @@ enum class errc : uint8_t {
   job_failed,
   /// The daemon is draining and accepts no new work.
   shutting_down,
+  /// A mutating call without the configured API token.
+  unauthorized,
+  /// The console and the daemon speak different admin protocol versions.
+  incompatible_protocol,
 };
 
 std::string_view to_string(errc code);

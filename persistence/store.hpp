@@ -12,6 +12,7 @@
 #include "domain/advertiser.hpp"
 #include "domain/errors.hpp"
 #include "domain/month_state.hpp"
+#include "domain/views.hpp"
 #include "domain/year_month.hpp"
 
 namespace cdp {
@@ -79,36 +80,6 @@ struct transition_outcome {
   std::string message;
   /// For an applied claim: the row as it is now (retry_count, started_at, …).
   std::optional<month_state> row;
-};
-
-// -- read models ----------------------------------------------------------------
-
-struct status_counts {
-  int64_t pending = 0;
-  int64_t running = 0;
-  int64_t completed = 0;
-  int64_t failed = 0;
-};
-
-struct advertiser_counts {
-  int64_t new_active = 0;
-  int64_t new_inactive = 0;
-  int64_t existing_active = 0;
-  int64_t existing_inactive = 0;
-};
-
-/// One attempt of one month (attempt history).
-struct attempt_record {
-  std::string advertiser_id;
-  year_month month;
-  /// 1-based, counting every attempt the month ever had.
-  int attempt = 0;
-  timestamp started_at{};
-  std::optional<timestamp> finished_at;
-  /// RUNNING while the attempt is in flight, then COMPLETED or FAILED.
-  month_status outcome = month_status::running;
-  std::string error_message;
-  std::string owner;
 };
 
 // -- cdp-profile job's tables -----------------------------------------------------

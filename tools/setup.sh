@@ -9,7 +9,7 @@ packages=(
   libpq-dev postgresql-15
   libsqlite3-dev sqlite3
   libtomlplusplus-dev libspdlog-dev catch2
-  libcpp-httplib-dev nlohmann-json3-dev libcli11-dev
+  libcpp-httplib-dev nlohmann-json3-dev libcli11-dev prometheus-cpp-dev
 )
 
 missing=()
