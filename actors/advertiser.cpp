@@ -17,6 +17,10 @@ using self_ptr = advertiser_actor::stateful_pointer<advertiser_state>;
 using phase = advertiser_state::phase;
 using namespace std::chrono_literals;
 
+/// The pool answers at once unless it is swamped; the activity then goes
+/// without the queue position rather than late.
+constexpr auto position_timeout = std::chrono::seconds{1};
+
 month_state* find_month(advertiser_state& st, year_month m) {
   auto it = std::find_if(st.months.begin(), st.months.end(),
                          [m](const month_state& s) { return s.month == m; });
@@ -45,7 +49,8 @@ void step(self_ptr self, bool on_tick);
 /// Answers drain requests once nothing is in flight any more.
 void settle(self_ptr self) {
   auto& st = self->state;
-  if (!st.draining || st.now != phase::idle || st.in_flight || st.unrecorded)
+  if (!st.draining || st.now != phase::idle || st.in_flight || st.unrecorded
+      || st.changes_in_flight > 0)
     return;
   for (auto& waiter : st.drain_waiters)
     waiter.deliver(true);
@@ -301,6 +306,7 @@ void start(self_ptr self, due_decision d, bool on_tick) {
             if (why.code == errc::queue_full) {
               // The pool sends slot_atom when a place frees up; a deferred
               // refresh must still happen then.
+              st.deferred = true;
               st.tick_pending = st.tick_pending || on_tick;
               st.explanation = "queued: every job runner is busy and the queue is full";
             } else {
@@ -374,7 +380,8 @@ advertiser_activity activity_of(const advertiser_state& st) {
     a = *st.waiting;
   a.advertiser_id = st.who.id;
   a.explanation = st.explanation;
-  a.max_attempts = st.cfg->retry.max_retries + 1;
+  if (a.max_attempts == 0)
+    a.max_attempts = st.cfg->retry.max_retries + 1;
   if (st.in_flight) {
     a.month = st.in_flight->month;
     a.attempt = st.in_flight->number;
@@ -382,7 +389,9 @@ advertiser_activity activity_of(const advertiser_state& st) {
   }
   switch (st.now) {
     case phase::idle:
-      if (!st.waiting)
+      if (st.deferred)
+        a.now = shown::queued;
+      else if (!st.waiting)
         a.now = st.draining ? shown::draining : st.who.active ? shown::idle : shown::inactive;
       break;
     case phase::loading: a.now = shown::loading; break;
@@ -394,6 +403,90 @@ advertiser_activity activity_of(const advertiser_state& st) {
   return a;
 }
 
+/// The pool's word on where this advertiser's job waits: a claimed month
+/// whose job has no runner yet, or a deferred advertiser, is queued.
+caf::result<advertiser_activity> activity_with_position(self_ptr self) {
+  using shown = advertiser_activity::phase;
+  auto a = activity_of(self->state);
+  if (a.now != shown::queued && a.now != shown::running)
+    return a;
+  auto promise = self->make_response_promise<advertiser_activity>();
+  self->request(self->state.cfg->pool, position_timeout, position_atom_v, self->state.who.id)
+    .then(
+      [=](int64_t ahead) mutable {
+        if (ahead >= 0) {
+          a.now = shown::queued;
+          a.ahead = ahead;
+        }
+        promise.deliver(std::move(a));
+      },
+      [=](caf::error&) mutable { promise.deliver(std::move(a)); });
+  return promise;
+}
+
+/// An operator's manual retry, written by this actor so its copy of the
+/// months follows; a backoff timer of the old attempt is void from now on.
+caf::result<month_state> operator_retry(self_ptr self, year_month month) {
+  auto& st = self->state;
+  auto promise = self->make_response_promise<month_state>();
+  ++st.changes_in_flight;
+  self->request(st.cfg->reader, st.cfg->store_timeout, retry_atom_v, st.who.id, month)
+    .then(
+      [=](month_state& row) mutable {
+        auto& st = self->state;
+        --st.changes_in_flight;
+        log_job(spdlog::level::info, st.who.id, month, "manual retry: retry count reset, runs now");
+        ++st.timer_generation;
+        st.loaded = false;
+        step(self, true);
+        settle(self);
+        promise.deliver(std::move(row));
+      },
+      [=](caf::error& err) mutable {
+        --self->state.changes_in_flight;
+        settle(self);
+        promise.deliver(std::move(err));
+      });
+  return promise;
+}
+
+/// An operator's switch. Deactivating takes effect here at once (no claim
+/// after this message), activating once the store has it.
+caf::result<advertiser> operator_activate(self_ptr self, bool active, std::string reason) {
+  auto& st = self->state;
+  auto before = st.who;
+  if (!active) {
+    st.who.active = false;
+    st.who.deactivation_reason = reason;
+  }
+  auto promise = self->make_response_promise<advertiser>();
+  ++st.changes_in_flight;
+  self->request(st.cfg->reader, st.cfg->store_timeout, activate_atom_v, st.who.id, active, reason)
+    .then(
+      [=](advertiser& fresh) mutable {
+        auto& st = self->state;
+        --st.changes_in_flight;
+        st.who.active = fresh.active;
+        st.who.deactivation_reason = fresh.deactivation_reason;
+        st.who.updated_at = fresh.updated_at;
+        spdlog::info("[advertiser={}] {} by an operator{}", st.who.id,
+                     active ? "activated" : "deactivated", active ? "" : ": " + reason);
+        ++st.timer_generation;
+        step(self, true);
+        settle(self);
+        promise.deliver(std::move(fresh));
+      },
+      [=](caf::error& err) mutable {
+        auto& st = self->state;
+        --st.changes_in_flight;
+        settle(self);
+        st.who.active = before.active;
+        st.who.deactivation_reason = before.deactivation_reason;
+        promise.deliver(std::move(err));
+      });
+  return promise;
+}
+
 void step(self_ptr self, bool on_tick) {
   auto& st = self->state;
   if (st.now != phase::idle) {
@@ -402,6 +495,7 @@ void step(self_ptr self, bool on_tick) {
   }
   on_tick = on_tick || std::exchange(st.tick_pending, false);
   st.waiting.reset();
+  st.deferred = false;
   if (st.unrecorded) {
     record(self);
     return;
@@ -430,8 +524,10 @@ void step(self_ptr self, bool on_tick) {
       st.waiting = advertiser_activity{};
       st.waiting->now = advertiser_activity::phase::backoff;
       st.waiting->month = d.month;
-      if (const auto* row = find_month(st, *d.month))
+      if (const auto* row = find_month(st, *d.month)) {
         st.waiting->attempt = row->retry_count + 2;
+        st.waiting->max_attempts = row->max_retries + 1;
+      }
       arm_timer(self, d.wait_until);
       break;
     }
@@ -464,9 +560,12 @@ advertiser_agent(advertiser_actor::stateful_pointer<advertiser_state> self,
     [=](due_atom, const advertiser& fresh) {
       auto& st = self->state;
       // Only the operator's switch comes from the director's snapshot; the
-      // rest this actor keeps more current than any snapshot.
-      st.who.active = fresh.active;
-      st.who.deactivation_reason = fresh.deactivation_reason;
+      // rest this actor keeps more current than any snapshot. A snapshot read
+      // before an operator's switch reached this actor is older than it.
+      if (fresh.updated_at >= st.who.updated_at) {
+        st.who.active = fresh.active;
+        st.who.deactivation_reason = fresh.deactivation_reason;
+      }
       step(self, true);
     },
     [=](slot_atom) {
@@ -489,11 +588,15 @@ advertiser_agent(advertiser_actor::stateful_pointer<advertiser_state> self,
       st.loaded = false;
       step(self, false);
     },
-    [=](activity_atom) { return activity_of(self->state); },
+    [=](retry_atom, year_month month) { return operator_retry(self, month); },
+    [=](activate_atom, bool active, std::string& reason) {
+      return operator_activate(self, active, std::move(reason));
+    },
+    [=](activity_atom) { return activity_with_position(self); },
     [=](drain_atom) -> caf::result<bool> {
       auto& st = self->state;
       st.draining = true;
-      if (st.now == phase::idle && !st.in_flight && !st.unrecorded)
+      if (st.now == phase::idle && !st.in_flight && !st.unrecorded && st.changes_in_flight == 0)
         return true;
       auto promise = self->make_response_promise<bool>();
       st.drain_waiters.push_back(promise);

@@ -61,6 +61,11 @@ struct advertiser_state {
   /// A tick arrived while busy: refresh once the current work is done.
   bool tick_pending = false;
   bool draining = false;
+  /// Operator changes (retry, activate) written but not yet answered: a
+  /// drain waits for them, so their caller always gets an answer.
+  int changes_in_flight = 0;
+  /// The pool said "queue full": it waits for `slot_atom`.
+  bool deferred = false;
   std::vector<caf::typed_response_promise<bool>> drain_waiters;
   std::string explanation = "starting";
   /// While idle on a timer: what it waits for (backoff or store trouble).

@@ -13,13 +13,16 @@ namespace {
 using self_ptr = director_actor::stateful_pointer<director_state>;
 
 void arm(self_ptr self, std::chrono::milliseconds delay) {
-  auto gen = ++self->state.generation;
+  auto& st = self->state;
+  st.next_tick = st.settings.clk->now() + delay;
+  auto gen = ++st.generation;
   self->delayed_send(self, delay, tick_atom_v, gen);
 }
 
 void tick(self_ptr self) {
   auto& st = self->state;
   auto started = std::chrono::steady_clock::now();
+  st.next_tick.reset();
   self->request(st.settings.reader, st.settings.store_timeout, list_atom_v, true)
     .then(
       [=](advertiser_list& active) {
@@ -73,6 +76,10 @@ director(director_actor::stateful_pointer<director_state> self, director_setting
           },
           [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
       return promise;
+    },
+    [=](schedule_atom) {
+      const auto& st = self->state;
+      return tick_schedule{st.draining ? std::nullopt : st.next_tick, st.settings.tick_interval};
     },
     [=](drain_atom) -> caf::result<int64_t> {
       auto& st = self->state;

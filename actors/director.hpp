@@ -4,8 +4,10 @@
 #include <cstdint>
 
 #include <memory>
+#include <optional>
 
 #include "actors/interfaces.hpp"
+#include "domain/clock.hpp"
 #include "runtime/metrics.hpp"
 
 namespace cdp {
@@ -17,11 +19,15 @@ struct director_settings {
   store_reader_actor reader;
   supervisor_actor supervisor;
   std::shared_ptr<engine_metrics> metrics;
+  /// For the next tick's instant (the schedule operators see).
+  std::shared_ptr<const clock> clk;
 };
 
 struct director_state {
   director_settings settings;
   uint64_t generation = 0;
+  /// When the armed tick fires; nullopt while a tick's list is being read.
+  std::optional<timestamp> next_tick;
   bool draining = false;
   int store_failures = 0;
   static inline const char* name = "director";

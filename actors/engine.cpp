@@ -61,7 +61,8 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
                            options.restarts);
   e.director = sys.spawn(director, director_settings{cfg.schedule.tick_interval,
                                                      shared->store_timeout, e.reader,
-                                                     e.supervisor, options.metrics});
+                                                     e.supervisor, options.metrics,
+                                                     options.clk});
   e.reaper = sys.spawn(reaper, reaper_settings{cfg.reaper.interval, cfg.reaper.stale_after,
                                                shared->store_timeout, e.reader, e.supervisor,
                                                options.metrics});

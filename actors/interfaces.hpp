@@ -59,7 +59,11 @@ using job_pool_actor = caf::typed_actor<
   /// Gives back a reserved place that will not be used; ticket 0 hands back
   /// an unused wake-up (`slot_atom`) so the next deferred advertiser gets it.
   caf::reacts_to<release_atom, uint64_t>,
-  caf::replies_to<stats_atom>::with<pool_stats>>;
+  caf::replies_to<stats_atom>::with<pool_stats>,
+  /// While the sender (the advertiser with this id) waits, how many jobs and
+  /// deferred advertisers are ahead of it; -1 when its job is on a runner or
+  /// it waits for nothing here.
+  caf::replies_to<position_atom, std::string>::with<int64_t>>;
 
 /// One advertiser: its cursor, its in-flight attempt, its retry timer.
 using advertiser_actor = caf::typed_actor<
@@ -71,6 +75,13 @@ using advertiser_actor = caf::typed_actor<
   caf::reacts_to<reload_atom>,
   /// The reaper failed one of this advertiser's months.
   caf::reacts_to<reaped_atom, year_month>,
+  /// An operator's manual retry: resets the month in the store (its retry
+  /// count too) and runs what is due now; the month's new row.
+  caf::replies_to<retry_atom, year_month>::with<month_state>,
+  /// An operator activates (true) or deactivates (false, with a reason): no
+  /// new claim from now on when false, what is due runs now when true; a
+  /// running attempt finishes and is recorded either way. The new record.
+  caf::replies_to<activate_atom, bool, std::string>::with<advertiser>,
   /// What it is doing, or why it is not running.
   caf::replies_to<activity_atom>::with<advertiser_activity>,
   /// Take no new work; answers once nothing is in flight.
@@ -84,6 +95,15 @@ using supervisor_actor = caf::typed_actor<
   caf::reacts_to<sync_atom, advertiser_list>,
   /// The same for one advertiser (manual trigger).
   caf::reacts_to<due_atom, advertiser>,
+  /// Creates an advertiser and gives it its actor at once, so it is picked up
+  /// now rather than at the next tick. errc::conflict when it exists.
+  caf::replies_to<create_atom, new_advertiser>::with<advertiser>,
+  /// A manual retry of one month (id, month), through the advertiser's actor
+  /// when it has one so that actor never works from a stale copy.
+  caf::replies_to<retry_atom, std::string, year_month>::with<month_state>,
+  /// Activates or deactivates one advertiser (id, active, reason), through
+  /// its actor when it has one; an activated advertiser without one gets one.
+  caf::replies_to<activate_atom, std::string, bool, std::string>::with<advertiser>,
   /// Tells the owners of reaped months.
   caf::reacts_to<reaped_atom, month_list>,
   /// Tells one advertiser to reread its months.
@@ -105,6 +125,8 @@ using director_actor = caf::typed_actor<
   caf::reacts_to<tick_atom, uint64_t>,
   /// Runs what is due for one advertiser now.
   caf::replies_to<trigger_atom, std::string>::with<advertiser>,
+  /// When the next schedule tick fires.
+  caf::replies_to<schedule_atom>::with<tick_schedule>,
   /// Stops ticking and drains the advertisers.
   caf::replies_to<drain_atom>::with<int64_t>>;
 

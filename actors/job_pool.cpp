@@ -84,6 +84,43 @@ void forget(pool_ptr self, const caf::actor_addr& who) {
 
 void dispatch(pool_ptr self);
 
+/// Jobs and deferred advertisers ahead of `id` (whose actor is `who`): live
+/// jobs run before backfill ones, and a deferred advertiser waits behind the
+/// queued jobs of its lane and the advertisers deferred before it.
+int64_t position_of(const job_pool_state& st, const std::string& id, const caf::actor_addr& who) {
+  auto index_in = [&](const std::deque<job_pool_state::queued_job>& lane) -> int64_t {
+    for (size_t i = 0; i < lane.size(); ++i)
+      if (lane[i].request.advertiser_id == id)
+        return static_cast<int64_t>(i);
+    return -1;
+  };
+  auto live = static_cast<int64_t>(st.live.size());
+  if (auto i = index_in(st.live); i >= 0)
+    return i;
+  if (auto i = index_in(st.backfill); i >= 0)
+    return live + i;
+  if (!st.waiting_set.count(who))
+    return -1;
+  auto waiting_before = [&](const std::deque<caf::strong_actor_ptr>& lane) -> int64_t {
+    int64_t n = 0;
+    for (const auto& w : lane) {
+      if (w->address() == who)
+        return n;
+      n += st.waiting_set.count(w->address()) > 0 ? 1 : 0;
+    }
+    return -1;
+  };
+  if (auto i = waiting_before(st.waiting_live); i >= 0)
+    return live + i;
+  auto backfill_waiting = waiting_before(st.waiting_backfill);
+  if (backfill_waiting < 0)
+    return -1;
+  int64_t deferred_live = 0;
+  for (const auto& w : st.waiting_live)
+    deferred_live += st.waiting_set.count(w->address()) > 0 ? 1 : 0;
+  return live + static_cast<int64_t>(st.backfill.size()) + deferred_live + backfill_waiting;
+}
+
 void finish(pool_ptr self, const job_runner_actor& runner) {
   auto& st = self->state;
   auto it = std::find_if(st.runners.begin(), st.runners.end(),
@@ -216,6 +253,10 @@ job_pool(job_pool_actor::stateful_pointer<job_pool_state> self, job_pool_setting
       s.jobs_done = st.jobs_done;
       s.deferrals = st.deferrals;
       return s;
+    },
+    [=](position_atom, const std::string& id) -> int64_t {
+      auto sender = self->current_sender();
+      return position_of(self->state, id, sender ? sender->address() : caf::actor_addr{});
     },
   };
 }

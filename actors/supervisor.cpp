@@ -30,8 +30,23 @@ supervisor_state::child& ensure(self_ptr self, const advertiser& record) {
     it = st.children.emplace(record.id, supervisor_state::child{hdl, record, {}}).first;
   } else {
     it->second.record = record;
+    it->second.revive = it->second.retiring && record.active;
   }
   return it->second;
+}
+
+/// Tells the advertiser's actor (spawned if it has none) to run what is due,
+/// or has a retiring one replaced once it stopped.
+void hand_out(self_ptr self, const advertiser& record) {
+  auto& c = ensure(self, record);
+  if (!c.retiring)
+    self->send(c.handle, due_atom_v, record);
+}
+
+/// The live actor of `id`, if it has one that is not retiring.
+supervisor_state::child* serving(supervisor_state& st, const std::string& id) {
+  auto it = st.children.find(id);
+  return it == st.children.end() || it->second.retiring ? nullptr : &it->second;
 }
 
 /// Stops the actor of an advertiser that is no longer active, once its
@@ -56,6 +71,14 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
   if (child_it == st.children.end())
     return;
   auto& c = child_it->second;
+  if (c.revive && !st.draining) {
+    // Retired, then activated again meanwhile: its successor starts now.
+    c.retiring = c.revive = false;
+    c.restarts.clear();
+    c.handle = spawn_child(self, c.record);
+    self->send(c.handle, due_atom_v, c.record);
+    return;
+  }
   if (!dm.reason || dm.reason == caf::exit_reason::user_shutdown || st.draining) {
     st.children.erase(child_it);
     return;
@@ -108,20 +131,63 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       std::unordered_set<std::string> listed;
       for (auto& record : active) {
         listed.insert(record.id);
-        auto& c = ensure(self, record);
-        if (!c.retiring)
-          self->send(c.handle, due_atom_v, record);
+        hand_out(self, record);
       }
       for (auto& [id, c] : st.children)
         if (!c.retiring && !listed.count(id))
           retire(self, c);
     },
     [=](due_atom, const advertiser& record) {
-      if (self->state.draining)
-        return;
-      auto& c = ensure(self, record);
-      if (!c.retiring)
-        self->send(c.handle, due_atom_v, record);
+      if (!self->state.draining)
+        hand_out(self, record);
+    },
+    [=](create_atom, const new_advertiser& request) -> caf::result<advertiser> {
+      auto& st = self->state;
+      if (st.draining)
+        return to_caf_error(make_failure(errc::shutting_down, "cdpbatchd is shutting down"));
+      auto promise = self->make_response_promise<advertiser>();
+      self->request(st.settings->reader, st.settings->store_timeout, create_atom_v, request)
+        .then(
+          [=](advertiser& created) mutable {
+            spdlog::info("[advertiser={}] created ({}) by an operator", created.id,
+                         to_string(created.type));
+            if (!self->state.draining)
+              hand_out(self, created);
+            promise.deliver(std::move(created));
+          },
+          [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
+      return promise;
+    },
+    [=](retry_atom, const std::string& id, year_month month) -> caf::result<month_state> {
+      auto& st = self->state;
+      if (auto* c = serving(st, id))
+        return self->delegate(c->handle, retry_atom_v, month);
+      // No actor holds a copy of its months: the store alone changes.
+      return self->delegate(st.settings->reader, retry_atom_v, id, month);
+    },
+    [=](activate_atom, const std::string& id, bool active,
+        std::string& reason) -> caf::result<advertiser> {
+      auto& st = self->state;
+      if (st.draining && active)
+        return to_caf_error(make_failure(errc::shutting_down, "cdpbatchd is shutting down"));
+      if (auto* c = serving(st, id))
+        return self->delegate(c->handle, activate_atom_v, active, std::move(reason));
+      auto promise = self->make_response_promise<advertiser>();
+      self->request(st.settings->reader, st.settings->store_timeout, activate_atom_v, id, active,
+                    reason)
+        .then(
+          [=](advertiser& fresh) mutable {
+            spdlog::info("[advertiser={}] {} by an operator", id,
+                         active ? "activated" : "deactivated");
+            auto& st = self->state;
+            if (active && !st.draining)
+              hand_out(self, fresh);
+            else if (auto it = st.children.find(id); it != st.children.end())
+              it->second.revive = false;
+            promise.deliver(std::move(fresh));
+          },
+          [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
+      return promise;
     },
     [=](reaped_atom, const month_list& months) {
       auto& st = self->state;

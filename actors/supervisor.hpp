@@ -26,6 +26,9 @@ struct supervisor_state {
     std::deque<timestamp> restarts;
     /// No longer active: draining before it stops.
     bool retiring = false;
+    /// Activated again while retiring: a new actor starts once this one has
+    /// stopped (never two actors of one advertiser at once).
+    bool revive = false;
   };
 
   std::shared_ptr<const advertiser_settings> settings;

@@ -186,6 +186,11 @@ typename Inspector::result_type inspect(Inspector& f, health_report& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tick_schedule& x) {
+  return f(caf::meta::type_name("tick_schedule"), wire::opt(x.next_tick), x.interval);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, watch_frame& x) {
   return f(caf::meta::type_name("watch_frame"), x.status, x.running, x.backfilling,
            x.recent_failures);

@@ -4,6 +4,7 @@
 // operator actor, shared by the REST API and the admin console. Plain values;
 // their JSON lives in api/, their wire encoding in actors/wire.hpp.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -111,6 +112,13 @@ struct advertiser_activity {
 };
 
 std::string_view to_string(advertiser_activity::phase p);
+
+/// The director's schedule: "idle until the next tick at …".
+struct tick_schedule {
+  /// nullopt while draining, or before the first tick was handed out.
+  std::optional<timestamp> next_tick;
+  std::chrono::milliseconds interval{0};
+};
 
 // -- the operator's questions and answers ------------------------------------------
 

@@ -130,6 +130,13 @@ TEST_CASE("the operator's answers cross the wire unchanged") {
   CHECK(page_back.next == std::optional<std::string>{"adv-1"});
 }
 
+TEST_CASE("the director's schedule crosses the wire, with and without a next tick") {
+  auto back = round_trip(tick_schedule{at(300'000), std::chrono::minutes{5}});
+  CHECK(back.next_tick == at(300'000));
+  CHECK(back.interval == std::chrono::minutes{5});
+  CHECK_FALSE(round_trip(tick_schedule{}).next_tick.has_value());
+}
+
 TEST_CASE("a month outside 1970-01 to 9999-12 sent by a peer is refused, not taken") {
   // A year_month travels as its text; forge one that parse() refuses.
   std::vector<char> bytes;
