@@ -120,24 +120,26 @@ status insert_chunk(pg::connection& conn, std::span<const customer_event> events
 } // namespace
 
 status postgres_store::insert_events(std::span<const customer_event> events) {
+  return conn_->transact([&]() -> status { return insert_event_rows(events); });
+}
+
+status postgres_store::insert_event_rows(std::span<const customer_event> events) {
   std::vector<customer_event> numbered, fresh;
   for (const auto& e : events)
     (e.id > 0 ? numbered : fresh).push_back(e);
-  return conn_->transact([&]() -> status {
-    for (auto* list : {&numbered, &fresh}) {
-      std::span<const customer_event> rest{*list};
-      while (!rest.empty()) {
-        auto chunk = rest.first(std::min(rest.size(), events_per_statement));
-        if (auto r = insert_chunk(*conn_, chunk, list == &numbered); !r)
-          return r;
-        rest = rest.subspan(chunk.size());
-      }
+  for (auto* list : {&numbered, &fresh}) {
+    std::span<const customer_event> rest{*list};
+    while (!rest.empty()) {
+      auto chunk = rest.first(std::min(rest.size(), events_per_statement));
+      if (auto r = insert_chunk(*conn_, chunk, list == &numbered); !r)
+        return r;
+      rest = rest.subspan(chunk.size());
     }
-    if (!numbered.empty())
-      if (auto r = conn_->exec(advance_event_ids, params{}); !r)
-        return std::move(r).error();
-    return ok;
-  });
+  }
+  if (!numbered.empty())
+    if (auto r = conn_->exec(advance_event_ids, params{}); !r)
+      return std::move(r).error();
+  return ok;
 }
 
 expected<profile_counts> postgres_store::build_monthly_profiles(const std::string& id,

@@ -1,5 +1,9 @@
 #include "persistence/postgres_store.hpp"
 
+#include <algorithm>
+#include <string_view>
+#include <unordered_set>
+
 #include "persistence/postgres_rows.hpp"
 #include "persistence/postgres_schema.hpp"
 #include "persistence/postgres_store_impl.hpp"
@@ -29,6 +33,31 @@ constexpr query insert_backfill_months{
   " (advertiser_id, processing_month, max_retries, created_at, updated_at)"
   " SELECT $1::text, m, $3::int, cdp_ts($4::bigint), cdp_ts($4::bigint)"
   " FROM unnest($2::text[]) AS m"};
+
+// Many advertisers in one statement; `RETURNING` names the ones inserted, so
+// an id that exists shows as a missing row.
+constexpr query insert_advertisers{
+  "cdp_insert_advertisers",
+  "INSERT INTO advertisers AS a (advertiser_id, name, active, advertiser_type,"
+  " current_processing_month, backfill_start_month, backfill_completed, created_at, updated_at)"
+  " SELECT r.id, r.name, true, r.kind,"
+  "  CASE WHEN r.kind = 'NEW' THEN $4::text ELSE $5::text END,"
+  "  CASE WHEN r.kind = 'NEW' THEN $4::text END, r.kind <> 'NEW',"
+  "  cdp_ts($6::bigint), cdp_ts($6::bigint)"
+  " FROM unnest($1::text[], $2::text[], $3::text[]) AS r(id, name, kind)"
+  " ON CONFLICT (advertiser_id) DO NOTHING"
+  " RETURNING a.advertiser_id"};
+
+// Every backfill month of many NEW advertisers.
+constexpr query insert_many_backfill_months{
+  "cdp_insert_many_backfill_months",
+  "INSERT INTO advertiser_processing_states"
+  " (advertiser_id, processing_month, max_retries, created_at, updated_at)"
+  " SELECT a, m, $3::int, cdp_ts($4::bigint), cdp_ts($4::bigint)"
+  " FROM unnest($1::text[]) AS a CROSS JOIN unnest($2::text[]) AS m"};
+
+/// Advertisers per statement of a bulk creation: bounds one bound array.
+constexpr size_t advertisers_per_statement = 10000;
 
 constexpr query select_advertiser{
   "cdp_select_advertiser",
@@ -107,13 +136,9 @@ expected<advertiser> postgres_store::create_advertiser(const new_advertiser& req
                                                        year_month current,
                                                        int backfill_months, int max_retries,
                                                        timestamp now) {
-  if (auto valid = validate(request); !valid)
+  if (auto valid = validate_creation({&request, 1}, backfill_months, max_retries); !valid)
     return std::move(valid).error();
   bool backfills = request.type == advertiser_type::new_advertiser;
-  if (backfills && backfill_months < 1)
-    return make_failure(errc::invalid_argument,
-                        "backfill.months must be at least 1, got "
-                          + std::to_string(backfill_months));
   auto start = current.plus(-(backfill_months - 1));
   params p;
   p.add(request.id).add(request.name).add(to_string(request.type));
@@ -136,6 +161,65 @@ expected<advertiser> postgres_store::create_advertiser(const new_advertiser& req
         return std::move(months).error();
     }
     return pg::advertiser_at(*inserted, 0);
+  });
+}
+
+status postgres_store::insert_advertiser_chunk(std::span<const new_advertiser> chunk,
+                                               year_month current, int backfill_months,
+                                               int max_retries, timestamp now) {
+  auto start = current.plus(-(backfill_months - 1));
+  pg::array ids, names, kinds, backfilling;
+  bool any_new = false;
+  for (const auto& r : chunk) {
+    ids.add(r.id);
+    names.add(r.name);
+    kinds.add(to_string(r.type));
+    if (r.type == advertiser_type::new_advertiser) {
+      backfilling.add(r.id);
+      any_new = true;
+    }
+  }
+  params p;
+  p.add(ids.take()).add(names.take()).add(kinds.take()).add(start).add(current).add(now);
+  auto inserted = conn_->exec(insert_advertisers, p);
+  if (!inserted)
+    return std::move(inserted).error();
+  if (inserted->rows() != static_cast<int>(chunk.size())) {
+    std::unordered_set<std::string_view> made;
+    for (int row = 0; row < inserted->rows(); ++row)
+      made.insert(inserted->text(row, 0));
+    for (const auto& r : chunk)
+      if (!made.count(r.id))
+        return make_failure(errc::conflict, "advertiser '" + r.id + "' already exists");
+  }
+  if (!any_new)
+    return ok;
+  auto months = conn_->exec(insert_many_backfill_months, params{}
+                                                           .add(backfilling.take())
+                                                           .add(month_array(start, current))
+                                                           .add(max_retries)
+                                                           .add(now));
+  if (!months)
+    return std::move(months).error();
+  return ok;
+}
+
+expected<int64_t> postgres_store::create_advertisers(std::span<const new_advertiser> requests,
+                                                     year_month current, int backfill_months,
+                                                     int max_retries, timestamp now,
+                                                     std::span<const customer_event> events) {
+  if (auto valid = validate_creation(requests, backfill_months, max_retries); !valid)
+    return std::move(valid).error();
+  return conn_->transact([&]() -> expected<int64_t> {
+    for (auto rest = requests; !rest.empty();) {
+      auto chunk = rest.first(std::min(rest.size(), advertisers_per_statement));
+      if (auto r = insert_advertiser_chunk(chunk, current, backfill_months, max_retries, now); !r)
+        return std::move(r).error();
+      rest = rest.subspan(chunk.size());
+    }
+    if (auto r = insert_event_rows(events); !r)
+      return std::move(r).error();
+    return static_cast<int64_t>(requests.size());
   });
 }
 

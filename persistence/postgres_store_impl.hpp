@@ -23,6 +23,10 @@ public:
   expected<advertiser> create_advertiser(const new_advertiser& request, year_month current,
                                          int backfill_months, int max_retries,
                                          timestamp now) override;
+  expected<int64_t> create_advertisers(std::span<const new_advertiser> requests,
+                                       year_month current, int backfill_months, int max_retries,
+                                       timestamp now,
+                                       std::span<const customer_event> events) override;
   expected<advertiser> get_advertiser(const std::string& id) override;
   expected<std::vector<advertiser>> list_advertisers(bool active_only) override;
   status set_active(const std::string& id, bool active, const std::string& reason,
@@ -61,6 +65,11 @@ public:
                                                       year_month month) override;
 
 private:
+  /// One statement's worth of a bulk creation, inside the caller's transaction.
+  status insert_advertiser_chunk(std::span<const new_advertiser> chunk, year_month current,
+                                 int backfill_months, int max_retries, timestamp now);
+  /// Raw events, inside the caller's transaction.
+  status insert_event_rows(std::span<const customer_event> events);
   /// errc::not_found naming what is missing: the advertiser, or its month.
   failure missing_month(const std::string& id, year_month month);
   /// ready() then `body`, outside a transaction (single-statement reads).

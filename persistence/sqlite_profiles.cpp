@@ -77,19 +77,23 @@ timestamp end_of(year_month month) {
 status sqlite_store::insert_events(std::span<const customer_event> events) {
   return guarded([&]() -> status {
     write_transaction tx{*db_};
-    for (const auto& e : events) {
-      auto q = db_->prepare(sql::insert_event);
-      // Id 0 asks the store to number the event.
-      if (e.id == 0)
-        q.bind_null(1);
-      else
-        q.bind(1, e.id);
-      q.bind(2, e.advertiser_id).bind(3, e.customer_id).bind(4, e.event_time);
-      q.bind(5, e.event_type).bind(6, e.revenue_cents).run();
-    }
+    insert_event_rows(events);
     tx.commit();
     return ok;
   });
+}
+
+void sqlite_store::insert_event_rows(std::span<const customer_event> events) {
+  for (const auto& e : events) {
+    auto q = db_->prepare(sql::insert_event);
+    // Id 0 asks the store to number the event.
+    if (e.id == 0)
+      q.bind_null(1);
+    else
+      q.bind(1, e.id);
+    q.bind(2, e.advertiser_id).bind(3, e.customer_id).bind(4, e.event_time);
+    q.bind(5, e.event_type).bind(6, e.revenue_cents).run();
+  }
 }
 
 expected<profile_counts> sqlite_store::build_monthly_profiles(const std::string& id,

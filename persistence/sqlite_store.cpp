@@ -83,42 +83,60 @@ status sqlite_store::ping() {
   });
 }
 
+void sqlite_store::insert_advertiser(const new_advertiser& request, year_month current,
+                                     int backfill_months, int max_retries, timestamp now) {
+  bool is_new = request.type == advertiser_type::new_advertiser;
+  auto plan = is_new ? backfill_plan(current, backfill_months) : std::vector<year_month>{};
+  // A NEW advertiser's cursor starts at its oldest month; an EXISTING one
+  // has nothing to backfill and starts at the current month.
+  std::optional<year_month> start;
+  if (is_new)
+    start = plan.front();
+  auto insert = db_->prepare(sql::insert_advertiser);
+  insert.bind(1, request.id).bind(2, request.name).bind(3, to_string(request.type));
+  insert.bind(4, is_new ? plan.front() : current).bind(5, start).bind(6, !is_new).bind(7, now);
+  insert.run();
+  if (insert.changes() == 0)
+    throw error{make_failure(errc::conflict, "advertiser '" + request.id + "' already exists")};
+  for (auto month : plan) {
+    db_->prepare(sql::insert_pending_month)
+      .bind(1, request.id)
+      .bind(2, month)
+      .bind(3, max_retries)
+      .bind(4, now)
+      .run();
+  }
+}
+
 expected<advertiser> sqlite_store::create_advertiser(const new_advertiser& request,
                                                      year_month current, int backfill_months,
                                                      int max_retries, timestamp now) {
-  if (auto valid = validate(request); !valid)
+  if (auto valid = validate_creation({&request, 1}, backfill_months, max_retries); !valid)
     return valid.error();
-  if (backfill_months < 1 || max_retries < 0)
-    return make_failure(errc::invalid_argument,
-                        "backfill months must be at least 1 and max retries not negative");
   return guarded([&]() -> expected<advertiser> {
     write_transaction tx{*db_};
-    bool is_new = request.type == advertiser_type::new_advertiser;
-    auto plan = is_new ? backfill_plan(current, backfill_months) : std::vector<year_month>{};
-    // A NEW advertiser's cursor starts at its oldest month; an EXISTING one
-    // has nothing to backfill and starts at the current month.
-    std::optional<year_month> start;
-    if (is_new)
-      start = plan.front();
-    auto insert = db_->prepare(sql::insert_advertiser);
-    insert.bind(1, request.id).bind(2, request.name).bind(3, to_string(request.type));
-    insert.bind(4, is_new ? plan.front() : current).bind(5, start).bind(6, !is_new).bind(7, now);
-    insert.run();
-    if (insert.changes() == 0)
-      return make_failure(errc::conflict, "advertiser '" + request.id + "' already exists");
-    for (auto month : plan) {
-      db_->prepare(sql::insert_pending_month)
-        .bind(1, request.id)
-        .bind(2, month)
-        .bind(3, max_retries)
-        .bind(4, now)
-        .run();
-    }
+    insert_advertiser(request, current, backfill_months, max_retries, now);
     auto row = db_->prepare(sql::select_advertiser);
     row.bind(1, request.id).step();
     auto created = read_advertiser(row);
     tx.commit();
     return created;
+  });
+}
+
+expected<int64_t> sqlite_store::create_advertisers(std::span<const new_advertiser> requests,
+                                                   year_month current, int backfill_months,
+                                                   int max_retries, timestamp now,
+                                                   std::span<const customer_event> events) {
+  if (auto valid = validate_creation(requests, backfill_months, max_retries); !valid)
+    return valid.error();
+  return guarded([&]() -> expected<int64_t> {
+    write_transaction tx{*db_};
+    for (const auto& request : requests)
+      insert_advertiser(request, current, backfill_months, max_retries, now);
+    insert_event_rows(events);
+    tx.commit();
+    return static_cast<int64_t>(requests.size());
   });
 }
 

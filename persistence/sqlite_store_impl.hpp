@@ -24,6 +24,10 @@ public:
   expected<advertiser> create_advertiser(const new_advertiser& request, year_month current,
                                          int backfill_months, int max_retries,
                                          timestamp now) override;
+  expected<int64_t> create_advertisers(std::span<const new_advertiser> requests,
+                                       year_month current, int backfill_months, int max_retries,
+                                       timestamp now,
+                                       std::span<const customer_event> events) override;
   expected<advertiser> get_advertiser(const std::string& id) override;
   expected<std::vector<advertiser>> list_advertisers(bool active_only) override;
   status set_active(const std::string& id, bool active, const std::string& reason,
@@ -61,6 +65,12 @@ public:
                                                       year_month month) override;
 
 private:
+  /// The advertiser and its backfill months, inside the caller's transaction;
+  /// throws errc::conflict when the id exists.
+  void insert_advertiser(const new_advertiser& request, year_month current, int backfill_months,
+                         int max_retries, timestamp now);
+  /// Raw events, inside the caller's transaction.
+  void insert_event_rows(std::span<const customer_event> events);
   transition_outcome claim_one(const claim_request& r, timestamp now);
   transition_outcome complete_one(const complete_request& r, timestamp now);
   transition_outcome fail_one(const fail_request& r, timestamp now);

@@ -144,6 +144,15 @@ public:
                                                  int backfill_months,
                                                  int max_retries,
                                                  timestamp now) = 0;
+  /// Many advertisers at once, each as create_advertiser makes it, and
+  /// `events` (their raw customer events, e.g. a demo's data) with them, all in
+  /// one transaction: everything is stored or nothing is. An invalid request is
+  /// errc::invalid_argument, an id that exists or repeats errc::conflict, and
+  /// then nothing changes. How many advertisers were created.
+  virtual expected<int64_t> create_advertisers(std::span<const new_advertiser> requests,
+                                               year_month current, int backfill_months,
+                                               int max_retries, timestamp now,
+                                               std::span<const customer_event> events) = 0;
   virtual expected<advertiser> get_advertiser(const std::string& id) = 0;
   virtual expected<std::vector<advertiser>> list_advertisers(bool active_only) = 0;
   /// Activating clears the deactivation reason.
@@ -210,6 +219,11 @@ public:
   expected<transition_outcome> complete(complete_request r, timestamp now);
   expected<transition_outcome> fail(fail_request r, timestamp now);
 };
+
+/// What every backend checks before creating advertisers: each request valid,
+/// no id twice, at least one backfill month, no negative retries.
+status validate_creation(std::span<const new_advertiser> requests, int backfill_months,
+                         int max_retries);
 
 /// Limits every backend honours, so no call blocks forever.
 struct store_options {

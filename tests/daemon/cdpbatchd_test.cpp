@@ -2,6 +2,8 @@
 #include <filesystem>
 #include <functional>
 
+#include <sqlite3.h>
+
 #include "daemon/daemon_process.hpp"
 #include "persistence/store.hpp"
 
@@ -148,6 +150,75 @@ TEST_CASE_METHOD(daemon_fixture, "cdpbatchd killed with SIGKILL mid-backfill res
     REQUIRE(history->size() >= 2);
     CHECK(history->front().outcome == month_status::failed);
     CHECK(history->front().error_message.find("interrupted") != std::string::npos);
+  }
+}
+
+namespace {
+
+/// One number from the SQLite store under the store contract's level: the
+/// contract has no call that counts raw events.
+int64_t count_rows(const std::filesystem::path& file, const char* table) {
+  sqlite3* db = nullptr;
+  int64_t n = -1;
+  if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt* q = nullptr;
+    auto sql = std::string{"SELECT count(*) FROM "} + table;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &q, nullptr) == SQLITE_OK
+        && sqlite3_step(q) == SQLITE_ROW)
+      n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+  }
+  sqlite3_close(db);
+  return n;
+}
+
+/// The demo: 2,000 events for each of A's and B's current month and each of
+/// C's 24 backfill months.
+constexpr int64_t demo_events = 2000 * (2 + 24);
+
+} // namespace
+
+TEST_CASE_METHOD(daemon_fixture, "cdpbatchd --demo killed while it seeds leaves nothing half-seeded, and the restart seeds it whole") {
+  auto file = dir / "cdpbatch.db";
+  int killed_mid_seeding = 0;
+  for (int round = 0; round < 10 && killed_mid_seeding == 0; ++round) {
+    for (const auto* suffix : {"", "-wal", "-shm"})
+      std::filesystem::remove(file.string() + suffix);
+    process daemon{argv({"--demo"}), dir / ("seeding-" + std::to_string(round) + ".log")};
+    REQUIRE(eventually([&] { return daemon.output().find("demo: seeding") != std::string::npos; },
+                       10s));
+    daemon.signal(SIGKILL);
+    REQUIRE(daemon.wait(5s));
+    auto advertisers = count_rows(file, "advertisers");
+    auto events = count_rows(file, "customer_events");
+    INFO("round " << round << ": " << advertisers << " advertisers, " << events << " events");
+    // Whatever the moment of the kill: nothing, or everything.
+    CHECK(((advertisers == 0 && events == 0) || (advertisers == 3 && events == demo_events)));
+    killed_mid_seeding += advertisers == 0;
+  }
+  // The kill came after "seeding" was logged and before the commit at least once.
+  REQUIRE(killed_mid_seeding > 0);
+
+  process again{argv({"--demo"}), dir / "again.log"};
+  REQUIRE(eventually([&] {
+    auto db = open_store(url);
+    return db && backfilled(**db, "C");
+  }));
+  again.signal(SIGTERM);
+  REQUIRE(again.wait(15s) == 0);
+  CHECK(count_rows(file, "advertisers") == 3);
+  CHECK(count_rows(file, "customer_events") == demo_events);
+  // Every month ran on its whole data: each of its 2,000 events was counted
+  // valid or rejected.
+  auto db = open();
+  auto months = db->list_months("C");
+  REQUIRE(months);
+  REQUIRE(months->size() == 24);
+  for (auto& m : *months) {
+    INFO(m.month.to_string());
+    CHECK(m.status == month_status::completed);
+    CHECK(m.processed_records + m.failed_records == 2000);
   }
 }
 
