@@ -9,6 +9,7 @@
 #include "actors/director.hpp"
 #include "actors/errors.hpp"
 #include "actors/job_pool.hpp"
+#include "actors/operator_agent.hpp"
 #include "actors/reaper.hpp"
 #include "actors/store_reader.hpp"
 
@@ -66,13 +67,27 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
   e.reaper = sys.spawn(reaper, reaper_settings{cfg.reaper.interval, cfg.reaper.stale_after,
                                                shared->store_timeout, e.reader, e.supervisor,
                                                options.metrics});
+  e.operator_reader = sys.spawn<caf::detached>(
+    store_reader, cfg.store.url, store,
+    store_reader_settings{options.clk, cfg.backfill_months, cfg.retry, cfg.reaper.stale_after});
+  operator_settings desk;
+  desk.token = cfg.http.token;
+  desk.node_id = options.node_id;
+  desk.clk = options.clk;
+  desk.reader = e.operator_reader;
+  desk.supervisor = e.supervisor;
+  desk.director = e.director;
+  desk.pool = e.pool;
+  e.operations = sys.spawn(operator_agent, desk);
   e.watchdog = sys.spawn(watchdog,
                         std::vector<caf::actor>{caf::actor_cast<caf::actor>(e.committer),
                                                 caf::actor_cast<caf::actor>(e.reader),
                                                 caf::actor_cast<caf::actor>(e.pool),
                                                 caf::actor_cast<caf::actor>(e.supervisor),
                                                 caf::actor_cast<caf::actor>(e.director),
-                                                caf::actor_cast<caf::actor>(e.reaper)},
+                                                caf::actor_cast<caf::actor>(e.reaper),
+                                                caf::actor_cast<caf::actor>(e.operations),
+                                                caf::actor_cast<caf::actor>(e.operator_reader)},
                         options.on_core_failure);
   return e;
 }
@@ -88,7 +103,9 @@ expected<int64_t> engine::drain(caf::actor_system& sys, std::chrono::millisecond
 
 void engine::stop() {
   caf::anon_send_exit(watchdog, caf::exit_reason::user_shutdown);
-  for (const auto& hdl : {caf::actor_cast<caf::actor>(director), caf::actor_cast<caf::actor>(reaper),
+  for (const auto& hdl : {caf::actor_cast<caf::actor>(operations),
+                          caf::actor_cast<caf::actor>(operator_reader),
+                          caf::actor_cast<caf::actor>(director), caf::actor_cast<caf::actor>(reaper),
                           caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(pool),
                           caf::actor_cast<caf::actor>(reader),
                           caf::actor_cast<caf::actor>(committer)})

@@ -41,6 +41,9 @@ struct engine {
   supervisor_actor supervisor;
   director_actor director;
   reaper_actor reaper;
+  /// Every operator operation (REST API and console), on its own reader.
+  operator_actor operations;
+  store_reader_actor operator_reader;
   /// Monitors the actors above and reports one that dies.
   caf::actor watchdog;
   std::shared_ptr<engine_metrics> metrics;

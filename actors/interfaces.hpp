@@ -36,14 +36,27 @@ using store_reader_actor = caf::typed_actor<
   caf::replies_to<reap_atom>::with<month_list>,
   /// Months RUNNING now, anywhere.
   caf::replies_to<running_atom>::with<month_list>,
-  /// Months by status and advertisers by type and activity.
-  caf::replies_to<counts_atom>::with<status_counts, advertiser_counts>,
   /// Resets one month for a manual retry.
   caf::replies_to<retry_atom, std::string, year_month>::with<month_state>,
   /// Creates an advertiser (with its backfill months when NEW).
   caf::replies_to<create_atom, new_advertiser>::with<advertiser>,
   /// Is the store reachable?
-  caf::replies_to<ping_atom>::with<bool>>;
+  caf::replies_to<ping_atom>::with<bool>,
+  /// One page of advertisers with their lifecycle (one query).
+  caf::replies_to<list_atom, advertiser_filter>::with<advertiser_page>,
+  /// Months by status, advertisers by type/activity and by lifecycle.
+  caf::replies_to<status_atom>::with<status_counts, advertiser_counts, lifecycle_counts>,
+  /// One advertiser, its months and its latest `n` attempts, from one
+  /// snapshot (errc::not_found).
+  caf::replies_to<describe_atom, std::string, int32_t>::with<advertiser, month_list, attempt_list>,
+  /// One month of one advertiser (errc::not_found naming what is missing).
+  caf::replies_to<get_atom, std::string, year_month>::with<month_state>,
+  /// One month's attempt history, oldest first.
+  caf::replies_to<attempts_atom, std::string, year_month>::with<attempt_list>,
+  /// The latest `n` failed attempts of all advertisers, newest first.
+  caf::replies_to<failures_atom, int32_t>::with<attempt_list>,
+  /// Up to `n` backfilling advertisers and their months (two queries).
+  caf::replies_to<backfilling_atom, int32_t>::with<advertiser_list, month_list>>;
 
 /// Runs one job at a time on its own thread.
 using job_runner_actor = caf::typed_actor<

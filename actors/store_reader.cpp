@@ -69,15 +69,6 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
     [=](running_atom) -> caf::result<month_list> {
       return answer(db([&](store& s) { return s.running_months(); }));
     },
-    [=](counts_atom) -> caf::result<status_counts, advertiser_counts> {
-      auto months = db([&](store& s) { return s.count_months_by_status(); });
-      if (!months)
-        return to_caf_error(months.error());
-      auto advertisers = db([&](store& s) { return s.count_advertisers(); });
-      if (!advertisers)
-        return to_caf_error(advertisers.error());
-      return {*months, *advertisers};
-    },
     [=](retry_atom, const std::string& id, year_month month) -> caf::result<month_state> {
       return answer(db([&](store& s) { return s.manual_retry(id, month, now()); }));
     },
@@ -93,6 +84,61 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
       if (!r)
         return to_caf_error(r.error());
       return true;
+    },
+    [=](list_atom, const advertiser_filter& filter) -> caf::result<advertiser_page> {
+      return answer(db([&](store& s) { return s.page_advertisers(filter); }));
+    },
+    [=](status_atom) -> caf::result<status_counts, advertiser_counts, lifecycle_counts> {
+      auto months = db([&](store& s) { return s.count_months_by_status(); });
+      if (!months)
+        return to_caf_error(months.error());
+      auto advertisers = db([&](store& s) { return s.count_advertisers(); });
+      if (!advertisers)
+        return to_caf_error(advertisers.error());
+      auto stages = db([&](store& s) { return s.count_lifecycles(); });
+      if (!stages)
+        return to_caf_error(stages.error());
+      return {*months, *advertisers, *stages};
+    },
+    [=](describe_atom, const std::string& id,
+        int32_t n) -> caf::result<advertiser, month_list, attempt_list> {
+      auto who = db([&](store& s) { return s.get_advertiser(id); });
+      if (!who)
+        return to_caf_error(who.error());
+      auto months = db([&](store& s) { return s.list_months(id); });
+      if (!months)
+        return to_caf_error(months.error());
+      auto attempts = db([&](store& s) { return s.recent_attempts(id, n); });
+      if (!attempts)
+        return to_caf_error(attempts.error());
+      return {std::move(*who), std::move(*months), std::move(*attempts)};
+    },
+    [=](get_atom, const std::string& id, year_month month) -> caf::result<month_state> {
+      return answer(db([&](store& s) { return s.get_month(id, month); }));
+    },
+    [=](attempts_atom, const std::string& id, year_month month) -> caf::result<attempt_list> {
+      return answer(db([&](store& s) { return s.list_attempts(id, month); }));
+    },
+    [=](failures_atom, int32_t n) -> caf::result<attempt_list> {
+      return answer(db([&](store& s) { return s.recent_failures(n); }));
+    },
+    [=](backfilling_atom, int32_t n) -> caf::result<advertiser_list, month_list> {
+      advertiser_filter f;
+      f.stage = lifecycle::backfilling;
+      f.limit = n;
+      auto page = db([&](store& s) { return s.page_advertisers(f); });
+      if (!page)
+        return to_caf_error(page.error());
+      advertiser_list who;
+      std::vector<std::string> ids;
+      for (auto& a : page->advertisers) {
+        ids.push_back(a.who.id);
+        who.push_back(std::move(a.who));
+      }
+      auto months = db([&](store& s) { return s.list_months_for(ids); });
+      if (!months)
+        return to_caf_error(months.error());
+      return {std::move(who), std::move(*months)};
     },
   };
 }

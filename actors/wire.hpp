@@ -137,6 +137,12 @@ typename Inspector::result_type inspect(Inspector& f, advertiser_query& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, advertiser_filter& x) {
+  return f(caf::meta::type_name("advertiser_filter"), wire::opt(x.stage), wire::opt(x.active),
+           x.after, x.limit);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, advertiser_request& x) {
   return f(caf::meta::type_name("advertiser_request"), x.advertiser_id, x.name, x.type);
 }

@@ -42,6 +42,9 @@ struct lifecycle_counts {
   int64_t deactivated = 0;
 };
 
+/// Adds `n` advertisers of `stage` to `counts`.
+void count_in(lifecycle_counts& counts, lifecycle stage, int64_t n);
+
 /// One attempt of one month (attempt history).
 struct attempt_record {
   std::string advertiser_id;
@@ -154,6 +157,15 @@ struct advertiser_summary {
   lifecycle stage = lifecycle::new_advertiser;
   int completed_months = 0;
   int total_months = 0;
+};
+
+/// A checked page query (see `parse_query`): keyset on id.
+struct advertiser_filter {
+  std::optional<lifecycle> stage;
+  std::optional<bool> active;
+  /// Only ids after this one; "" from the start.
+  std::string after;
+  int limit = 100;
 };
 
 struct advertiser_page {

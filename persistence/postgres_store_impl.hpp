@@ -2,7 +2,8 @@
 
 // Private to the PostgreSQL store: the class behind open_postgres_store. Its
 // members are defined by topic in postgres_store.cpp (advertisers, schema),
-// postgres_months.cpp (month reads, retry, reaper), postgres_transitions.cpp
+// postgres_months.cpp (month reads, retry, reaper), postgres_views.cpp (the
+// operator's pages and counts), postgres_transitions.cpp
 // (the batched apply) and postgres_profiles.cpp (the cdp-profile tables).
 
 #include <memory>
@@ -55,6 +56,12 @@ public:
                                                   timestamp now) override;
   expected<std::vector<attempt_record>> list_attempts(const std::string& id,
                                                      year_month month) override;
+
+  expected<advertiser_page> page_advertisers(const advertiser_filter& filter) override;
+  expected<lifecycle_counts> count_lifecycles() override;
+  expected<std::vector<attempt_record>> recent_attempts(const std::string& id,
+                                                       int limit) override;
+  expected<std::vector<attempt_record>> recent_failures(int limit) override;
 
   status insert_events(std::span<const customer_event> events) override;
   expected<profile_counts> build_monthly_profiles(const std::string& id,

@@ -11,6 +11,7 @@ namespace cdp::sqlite {
 
 /// The store on one SQLite connection. Its methods live in sqlite_store.cpp
 /// (advertisers, schema), sqlite_months.cpp (month reads, retry, reaper),
+/// sqlite_views.cpp (the operator's pages and counts),
 /// sqlite_transitions.cpp (the batched claims and outcomes) and
 /// sqlite_profiles.cpp (the cdp-profile job's tables).
 class sqlite_store final : public store {
@@ -55,6 +56,12 @@ public:
                                                   timestamp now) override;
   expected<std::vector<attempt_record>> list_attempts(const std::string& id,
                                                       year_month month) override;
+
+  expected<advertiser_page> page_advertisers(const advertiser_filter& filter) override;
+  expected<lifecycle_counts> count_lifecycles() override;
+  expected<std::vector<attempt_record>> recent_attempts(const std::string& id,
+                                                       int limit) override;
+  expected<std::vector<attempt_record>> recent_failures(int limit) override;
 
   status insert_events(std::span<const customer_event> events) override;
   expected<profile_counts> build_monthly_profiles(const std::string& id,

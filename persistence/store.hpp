@@ -203,6 +203,20 @@ public:
   virtual expected<std::vector<attempt_record>> list_attempts(const std::string& id,
                                                              year_month month) = 0;
 
+  // operator views: one statement each, never one query per advertiser
+  /// Advertisers after `filter.after` in id order, at most `filter.limit`,
+  /// each with its lifecycle (as `lifecycle_of` decides it) and its
+  /// completed/total months; `next` is the last id when more follow.
+  virtual expected<advertiser_page> page_advertisers(const advertiser_filter& filter) = 0;
+  /// Every advertiser counted once, by lifecycle.
+  virtual expected<lifecycle_counts> count_lifecycles() = 0;
+  /// One advertiser's latest attempts, newest first; errc::not_found for an
+  /// unknown advertiser.
+  virtual expected<std::vector<attempt_record>> recent_attempts(const std::string& id,
+                                                               int limit) = 0;
+  /// The latest failed attempts of all advertisers, newest first.
+  virtual expected<std::vector<attempt_record>> recent_failures(int limit) = 0;
+
   // cdp-profile
   virtual status insert_events(std::span<const customer_event> events) = 0;
   /// Rebuilds the month's profiles and rejected events from its raw events in

@@ -1,0 +1,425 @@
+#include "actors/operator_agent.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/errors.hpp"
+#include "domain/eta.hpp"
+#include "domain/operator_input.hpp"
+#include "domain/progress.hpp"
+#include "domain/why.hpp"
+
+namespace cdp {
+
+namespace {
+
+using self_ptr = operator_actor::stateful_pointer<operator_state>;
+
+const std::string operator_deactivation = "deactivated by an operator";
+
+caf::error refused(failure f) {
+  return to_caf_error(f);
+}
+
+/// A CAF error as ours, naming who did not answer when it is a timeout.
+caf::error relay(const caf::error& err, std::string_view who) {
+  auto f = from_caf_error(err);
+  if (f.code == errc::timeout)
+    f.message = std::string{who} + " did not answer in time";
+  return to_caf_error(f);
+}
+
+const operator_settings& cfg(self_ptr self) {
+  return self->state.settings;
+}
+
+advertiser_progress progress(advertiser who, const month_list& months) {
+  return {std::move(who), progress_of(months)};
+}
+
+running_job running_of(const month_state& m, timestamp now) {
+  running_job j;
+  j.advertiser_id = m.advertiser_id;
+  j.month = m.month;
+  j.started_at = m.started_at.value_or(now);
+  j.attempt = m.retry_count + 1;
+  j.running_seconds = std::max<int64_t>(
+    0, std::chrono::duration_cast<std::chrono::seconds>(now - j.started_at).count());
+  j.node = m.owner;
+  return j;
+}
+
+/// The detail of one advertiser once the store, its actor and the director
+/// have answered.
+advertiser_detail detail_of(self_ptr self, advertiser who, const month_list& months,
+                            attempt_list attempts, const advertiser_activity& activity,
+                            const tick_schedule& schedule) {
+  auto now = cfg(self).clk->now();
+  advertiser_detail d;
+  d.stage = lifecycle_of(who, months);
+  d.eta = backfill_eta(who, months, now);
+  d.why = why_not_running({who, months, activity, schedule.next_tick, now, cfg(self).node_id});
+  d.recent_attempts = std::move(attempts);
+  d.progress = progress(std::move(who), months);
+  return d;
+}
+
+/// Reads one advertiser (with months and latest attempts), asks its actor
+/// and the director, then hands the detail to `done`.
+template <class Done, class Promise>
+void describe(self_ptr self, const std::string& id, Done done, Promise promise) {
+  const auto& c = cfg(self);
+  self->request(c.reader, c.ask_timeout, describe_atom_v, id, int32_t{c.recent_attempts})
+    .then(
+      [=](advertiser& who, month_list& months, attempt_list& attempts) mutable {
+        const auto& c = cfg(self);
+        self->request(c.supervisor, c.ask_timeout, activity_atom_v, id)
+          .then(
+            [=](advertiser_activity& activity) mutable {
+              const auto& c = cfg(self);
+              self->request(c.director, c.ask_timeout, schedule_atom_v)
+                .then(
+                  [=](tick_schedule& schedule) mutable {
+                    done(detail_of(self, who, months, attempts, activity, schedule));
+                  },
+                  [=](caf::error& err) mutable { promise.deliver(relay(err, "the director")); });
+            },
+            [=](caf::error& err) mutable { promise.deliver(relay(err, "the supervisor")); });
+      },
+      [=](caf::error& err) mutable { promise.deliver(relay(err, "the store reader")); });
+}
+
+/// One advertiser's progress, read after a change so it shows the change.
+void answer_progress(self_ptr self, const std::string& id,
+                     caf::typed_response_promise<advertiser_progress> promise) {
+  const auto& c = cfg(self);
+  self->request(c.reader, c.ask_timeout, describe_atom_v, id, int32_t{0})
+    .then([=](advertiser& who, month_list& months,
+              attempt_list&) mutable { promise.deliver(progress(std::move(who), months)); },
+          [=](caf::error& err) mutable { promise.deliver(relay(err, "the store reader")); });
+}
+
+/// A mutation's caller showed the token and named a valid id, or why not.
+expected<std::string> authorized_id(self_ptr self, const std::string& token,
+                                    const std::string& raw_id) {
+  if (!token_matches(cfg(self).token, token))
+    return make_failure(errc::unauthorized,
+                        "this call changes the engine and needs the API token: send "
+                        "'Authorization: Bearer <http.token>'");
+  return parse_advertiser_id(raw_id);
+}
+
+/// Asks `who` (named `name` in errors) to change advertiser `id`, then
+/// answers its progress as the store has it after the change.
+template <class Handle, class... Ts>
+void change(self_ptr self, const std::string& id, std::string_view name, const Handle& who,
+            caf::typed_response_promise<advertiser_progress> promise, Ts... xs) {
+  self->request(who, cfg(self).ask_timeout, xs...)
+    .then([=](advertiser&) { answer_progress(self, id, promise); },
+          [=](caf::error& err) mutable { promise.deliver(relay(err, name)); });
+}
+
+void deliver_status(self_ptr self, caf::expected<system_status> result) {
+  auto& st = self->state;
+  if (result) {
+    st.status = *result;
+    st.counted_at = std::chrono::steady_clock::now();
+  }
+  auto waiters = std::move(st.status_waiters);
+  st.status_waiters.clear();
+  for (auto& w : waiters) {
+    if (result)
+      w.deliver(*result);
+    else
+      w.deliver(result.error());
+  }
+}
+
+/// Counts (store), runners (pool) and the next tick (director), once for
+/// every caller waiting meanwhile.
+void count_status(self_ptr self) {
+  const auto& c = cfg(self);
+  self->request(c.reader, c.ask_timeout, status_atom_v)
+    .then(
+      [=](status_counts& months, advertiser_counts& advertisers, lifecycle_counts& stages) {
+        const auto& c = cfg(self);
+        system_status s;
+        s.months = months;
+        s.advertisers = advertisers;
+        s.lifecycles = stages;
+        s.running_jobs = months.running;
+        s.node = c.node_id;
+        self->request(c.pool, c.ask_timeout, stats_atom_v)
+          .then(
+            [=](pool_stats& pool) mutable {
+              s.pool = pool;
+              const auto& c = cfg(self);
+              self->request(c.director, c.ask_timeout, schedule_atom_v)
+                .then(
+                  [=](tick_schedule& schedule) mutable {
+                    s.next_tick = schedule.next_tick;
+                    s.now = cfg(self).clk->now();
+                    deliver_status(self, std::move(s));
+                  },
+                  [=](caf::error& err) { deliver_status(self, relay(err, "the director")); });
+            },
+            [=](caf::error& err) { deliver_status(self, relay(err, "the job pool")); });
+      },
+      [=](caf::error& err) { deliver_status(self, relay(err, "the store reader")); });
+}
+
+caf::result<system_status> current_status(self_ptr self) {
+  auto& st = self->state;
+  if (st.status && std::chrono::steady_clock::now() - st.counted_at < cfg(self).status_max_age)
+    return *st.status;
+  auto promise = self->make_response_promise<system_status>();
+  st.status_waiters.push_back(promise);
+  if (st.status_waiters.size() == 1)
+    count_status(self);
+  return promise;
+}
+
+/// Health: every component asked at once, each with the same deadline.
+caf::result<health_report> health(self_ptr self) {
+  const auto& c = cfg(self);
+  auto promise = self->make_response_promise<health_report>();
+  auto report = std::make_shared<health_report>();
+  report->components = {{"store", false, ""},
+                        {"director", false, ""},
+                        {"supervisor", false, ""},
+                        {"pool", false, ""}};
+  auto remaining = std::make_shared<int>(4);
+  auto mark = [=](size_t i, bool up, std::string detail) mutable {
+    report->components[i].up = up;
+    report->components[i].detail = std::move(detail);
+    if (--*remaining > 0)
+      return;
+    report->up = std::all_of(report->components.begin(), report->components.end(),
+                             [](const component_health& h) { return h.up; });
+    report->checked_at = cfg(self).clk->now();
+    promise.deliver(*report);
+  };
+  auto down = [=](size_t i) mutable {
+    return [=](caf::error& err) mutable { mark(i, false, from_caf_error(err).message); };
+  };
+  self->request(c.reader, c.ask_timeout, ping_atom_v)
+    .then([=](bool) mutable { mark(0, true, "reachable"); }, down(0));
+  self->request(c.director, c.ask_timeout, schedule_atom_v)
+    .then(
+      [=](tick_schedule& s) mutable {
+        mark(1, true, s.next_tick ? "next tick at " + to_iso8601(*s.next_tick) : "ticking");
+      },
+      down(1));
+  self->request(c.supervisor, c.ask_timeout, alive_atom_v)
+    .then([=](int64_t n) mutable { mark(2, true, std::to_string(n) + " advertiser actors"); },
+          down(2));
+  self->request(c.pool, c.ask_timeout, stats_atom_v)
+    .then(
+      [=](pool_stats& p) mutable {
+        mark(3, true,
+             std::to_string(p.busy) + " of " + std::to_string(p.runners) + " runners busy, "
+               + std::to_string(p.queued_live + p.queued_backfill) + " queued");
+      },
+      down(3));
+  return promise;
+}
+
+caf::result<watch_frame> watch(self_ptr self) {
+  auto promise = self->make_response_promise<watch_frame>();
+  auto frame = std::make_shared<watch_frame>();
+  auto fail = [=](std::string_view who) mutable {
+    return [=](caf::error& err) mutable { promise.deliver(relay(err, who)); };
+  };
+  const auto& c = cfg(self);
+  auto rows = int32_t{c.watch_rows};
+  self->request(caf::actor_cast<operator_actor>(self), c.ask_timeout * 3, status_atom_v)
+    .then(
+      [=](system_status& s) mutable {
+        frame->status = std::move(s);
+        const auto& c = cfg(self);
+        self->request(c.reader, c.ask_timeout, running_atom_v)
+          .then(
+            [=](month_list& running) mutable {
+              auto now = cfg(self).clk->now();
+              for (const auto& m : running)
+                frame->running.push_back(running_of(m, now));
+              const auto& c = cfg(self);
+              self->request(c.reader, c.ask_timeout, failures_atom_v, rows)
+                .then(
+                  [=](attempt_list& failures) mutable {
+                    frame->recent_failures = std::move(failures);
+                    const auto& c = cfg(self);
+                    self->request(c.reader, c.ask_timeout, backfilling_atom_v, rows)
+                      .then(
+                        [=](advertiser_list& who, month_list& months) mutable {
+                          std::unordered_map<std::string, month_list> by_id;
+                          for (auto& m : months)
+                            by_id[m.advertiser_id].push_back(std::move(m));
+                          auto now = cfg(self).clk->now();
+                          for (auto& a : who) {
+                            const auto& own = by_id[a.id];
+                            advertiser_detail d;
+                            d.stage = lifecycle_of(a, own);
+                            d.eta = backfill_eta(a, own, now);
+                            auto p = progress_of(own);
+                            d.why = "backfilling " + std::to_string(p.completed_months) + "/"
+                                    + std::to_string(p.total_months);
+                            d.progress = {std::move(a), p};
+                            frame->backfilling.push_back(std::move(d));
+                          }
+                          promise.deliver(*frame);
+                        },
+                        fail("the store reader"));
+                  },
+                  fail("the store reader"));
+            },
+            fail("the store reader"));
+      },
+      [=](caf::error& err) mutable { promise.deliver(err); });
+  return promise;
+}
+
+} // namespace
+
+operator_actor::behavior_type
+operator_agent(operator_actor::stateful_pointer<operator_state> self, operator_settings settings) {
+  self->state.settings = std::move(settings);
+  return {
+    [=](status_atom) { return current_status(self); },
+    [=](list_atom, const advertiser_query& q) -> caf::result<advertiser_page> {
+      auto filter = parse_query(q);
+      if (!filter)
+        return refused(filter.error());
+      return self->delegate(cfg(self).reader, list_atom_v, *filter);
+    },
+    [=](describe_atom, const std::string& raw_id) -> caf::result<advertiser_detail> {
+      auto id = parse_advertiser_id(raw_id);
+      if (!id)
+        return refused(id.error());
+      auto promise = self->make_response_promise<advertiser_detail>();
+      describe(self, *id, [=](advertiser_detail d) mutable { promise.deliver(std::move(d)); },
+               promise);
+      return promise;
+    },
+    [=](progress_atom, const std::string& raw_id) -> caf::result<advertiser_progress> {
+      auto id = parse_advertiser_id(raw_id);
+      if (!id)
+        return refused(id.error());
+      auto promise = self->make_response_promise<advertiser_progress>();
+      answer_progress(self, *id, promise);
+      return promise;
+    },
+    [=](months_atom, const std::string& raw_id) -> caf::result<month_list> {
+      auto id = parse_advertiser_id(raw_id);
+      if (!id)
+        return refused(id.error());
+      return self->delegate(cfg(self).reader, months_atom_v, *id);
+    },
+    [=](running_atom) -> caf::result<running_job_list> {
+      auto promise = self->make_response_promise<running_job_list>();
+      self->request(cfg(self).reader, cfg(self).ask_timeout, running_atom_v)
+        .then(
+          [=](month_list& months) mutable {
+            auto now = cfg(self).clk->now();
+            running_job_list jobs;
+            for (const auto& m : months)
+              jobs.push_back(running_of(m, now));
+            promise.deliver(std::move(jobs));
+          },
+          [=](caf::error& err) mutable { promise.deliver(relay(err, "the store reader")); });
+      return promise;
+    },
+    [=](attempts_atom, const std::string& raw_id,
+        const std::string& raw_month) -> caf::result<attempt_list> {
+      auto id = parse_advertiser_id(raw_id);
+      if (!id)
+        return refused(id.error());
+      auto month = parse_month(raw_month);
+      if (!month)
+        return refused(month.error());
+      return self->delegate(cfg(self).reader, attempts_atom_v, *id, *month);
+    },
+    [=](create_atom, const std::string& token,
+        const advertiser_request& raw) -> caf::result<advertiser_progress> {
+      if (!token_matches(cfg(self).token, token))
+        return refused(authorized_id(self, token, "").error());
+      auto request = parse_request(raw);
+      if (!request)
+        return refused(request.error());
+      auto promise = self->make_response_promise<advertiser_progress>();
+      self->request(cfg(self).supervisor, cfg(self).ask_timeout, create_atom_v, *request)
+        .then([=](advertiser& created) { answer_progress(self, created.id, promise); },
+              [=](caf::error& err) mutable { promise.deliver(relay(err, "the supervisor")); });
+      return promise;
+    },
+    [=](trigger_atom, const std::string& token,
+        const std::string& raw_id) -> caf::result<advertiser_progress> {
+      auto id = authorized_id(self, token, raw_id);
+      if (!id)
+        return refused(id.error());
+      auto promise = self->make_response_promise<advertiser_progress>();
+      change(self, *id, "the director", cfg(self).director, promise, trigger_atom_v, *id);
+      return promise;
+    },
+    [=](retry_atom, const std::string& token, const std::string& raw_id,
+        const std::string& raw_month) -> caf::result<month_state> {
+      auto id = authorized_id(self, token, raw_id);
+      if (!id)
+        return refused(id.error());
+      auto month = parse_month(raw_month);
+      if (!month)
+        return refused(month.error());
+      auto promise = self->make_response_promise<month_state>();
+      self->request(cfg(self).reader, cfg(self).ask_timeout, get_atom_v, *id, *month)
+        .then(
+          [=](month_state& row) mutable {
+            if (auto allowed = may_retry(row); !allowed) {
+              promise.deliver(refused(allowed.error()));
+              return;
+            }
+            self->request(cfg(self).supervisor, cfg(self).ask_timeout, retry_atom_v, *id, *month)
+              .then([=](month_state& reset) mutable { promise.deliver(std::move(reset)); },
+                    [=](caf::error& err) mutable {
+                      promise.deliver(relay(err, "the supervisor"));
+                    });
+          },
+          [=](caf::error& err) mutable { promise.deliver(relay(err, "the store reader")); });
+      return promise;
+    },
+    [=](activate_atom, const std::string& token,
+        const std::string& raw_id) -> caf::result<advertiser_progress> {
+      auto id = authorized_id(self, token, raw_id);
+      if (!id)
+        return refused(id.error());
+      auto promise = self->make_response_promise<advertiser_progress>();
+      self->request(cfg(self).reader, cfg(self).ask_timeout, describe_atom_v, *id, int32_t{0})
+        .then(
+          [=](advertiser& who, month_list& months, attempt_list&) mutable {
+            if (auto allowed = may_activate(who, months); !allowed) {
+              promise.deliver(refused(allowed.error()));
+              return;
+            }
+            change(self, *id, "the supervisor", cfg(self).supervisor, promise, activate_atom_v,
+                   *id, true, std::string{});
+          },
+          [=](caf::error& err) mutable { promise.deliver(relay(err, "the store reader")); });
+      return promise;
+    },
+    [=](deactivate_atom, const std::string& token,
+        const std::string& raw_id) -> caf::result<advertiser_progress> {
+      auto id = authorized_id(self, token, raw_id);
+      if (!id)
+        return refused(id.error());
+      auto promise = self->make_response_promise<advertiser_progress>();
+      change(self, *id, "the supervisor", cfg(self).supervisor, promise, activate_atom_v, *id,
+             false, operator_deactivation);
+      return promise;
+    },
+    [=](health_atom) { return health(self); },
+    [=](watch_atom) { return watch(self); },
+  };
+}
+
+} // namespace cdp

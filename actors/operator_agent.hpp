@@ -1,0 +1,54 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/interfaces.hpp"
+#include "domain/clock.hpp"
+
+namespace cdp {
+
+/// What the operator actor asks and how long it waits.
+struct operator_settings {
+  /// http.token (or CDPBATCH_API_TOKEN); empty: mutations need none.
+  std::string token;
+  /// This daemon's node id, to tell its own running months from others'.
+  std::string node_id;
+  std::shared_ptr<const clock> clk;
+  /// Each question to another actor; past it the operation answers
+  /// errc::timeout (the REST API's 503) instead of waiting.
+  std::chrono::milliseconds ask_timeout = std::chrono::seconds{5};
+  /// The system status is counted over every advertiser: callers within
+  /// this age share one count (Prometheus, dashboards, the console).
+  std::chrono::milliseconds status_max_age = std::chrono::seconds{1};
+  /// Attempts shown with an advertiser, failures and backfills in a watch frame.
+  int recent_attempts = 10;
+  int watch_rows = 10;
+  /// Its own store connection: operators' reads never queue behind the engine's.
+  store_reader_actor reader;
+  supervisor_actor supervisor;
+  director_actor director;
+  job_pool_actor pool;
+};
+
+struct operator_state {
+  operator_settings settings;
+  /// The last system status and when it was counted.
+  std::optional<system_status> status;
+  std::chrono::steady_clock::time_point counted_at{};
+  /// Callers waiting for the count under way.
+  std::vector<caf::typed_response_promise<system_status>> status_waiters;
+
+  static inline const char* name = "operator";
+};
+
+/// Every operation of the REST API and the console: validates what the
+/// operator typed, checks the token on mutations, asks the engine's actors
+/// (mutations go through director and supervisor, never behind their back).
+operator_actor::behavior_type
+operator_agent(operator_actor::stateful_pointer<operator_state> self, operator_settings settings);
+
+} // namespace cdp

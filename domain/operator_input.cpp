@@ -1,0 +1,118 @@
+#include "domain/operator_input.hpp"
+
+#include <charconv>
+
+namespace cdp {
+
+namespace {
+
+failure invalid(std::string message) {
+  return make_failure(errc::invalid_argument, std::move(message));
+}
+
+/// What came, cut and quoted for an error message.
+std::string shown(std::string_view text) {
+  return "'" + std::string{text.substr(0, 60)} + (text.size() > 60 ? "…'" : "'");
+}
+
+} // namespace
+
+std::optional<lifecycle> parse_lifecycle(std::string_view text) {
+  for (auto stage : {lifecycle::new_advertiser, lifecycle::backfilling, lifecycle::live,
+                     lifecycle::degraded, lifecycle::deactivated})
+    if (text == to_string(stage))
+      return stage;
+  return std::nullopt;
+}
+
+expected<std::string> parse_advertiser_id(std::string_view text) {
+  if (!is_valid_advertiser_id(text))
+    return invalid_advertiser_id(text);
+  return std::string{text};
+}
+
+expected<year_month> parse_month(std::string_view text) {
+  auto m = year_month::parse(text);
+  if (!m)
+    return invalid("malformed month " + shown(text) + ": expected YYYY-MM, e.g. 2024-03");
+  return *m;
+}
+
+expected<advertiser_filter> parse_query(const advertiser_query& q) {
+  advertiser_filter f;
+  if (!q.lifecycle.empty()) {
+    f.stage = parse_lifecycle(q.lifecycle);
+    if (!f.stage)
+      return invalid("lifecycle " + shown(q.lifecycle)
+                     + " is not one of NEW, BACKFILLING, LIVE, DEGRADED, DEACTIVATED");
+  }
+  if (q.active == "true")
+    f.active = true;
+  else if (q.active == "false")
+    f.active = false;
+  else if (!q.active.empty())
+    return invalid("active " + shown(q.active) + " must be true or false");
+  if (!q.limit.empty()) {
+    int limit = 0;
+    auto [end, ec] = std::from_chars(q.limit.data(), q.limit.data() + q.limit.size(), limit);
+    if (ec != std::errc{} || end != q.limit.data() + q.limit.size() || limit < 1
+        || limit > max_page_limit)
+      return invalid("limit " + shown(q.limit) + " must be a whole number from 1 to "
+                     + std::to_string(max_page_limit));
+    f.limit = limit;
+  }
+  if (!q.after.empty()) {
+    if (!is_valid_advertiser_id(q.after))
+      return invalid("after " + shown(q.after) + " is not an advertiser id");
+    f.after = q.after;
+  }
+  return f;
+}
+
+expected<new_advertiser> parse_request(const advertiser_request& r) {
+  auto type = parse_advertiser_type(r.type);
+  if (!type)
+    return invalid("type " + shown(r.type) + " must be NEW or EXISTING");
+  new_advertiser request{r.advertiser_id, r.name, *type};
+  if (auto valid = validate(request); !valid)
+    return std::move(valid).error();
+  return request;
+}
+
+bool token_matches(std::string_view configured, std::string_view given) {
+  if (configured.empty())
+    return true;
+  // Every byte of the longer one is looked at, whatever matched before.
+  auto n = std::max(configured.size(), given.size());
+  unsigned diff = configured.size() == given.size() ? 0u : 1u;
+  for (size_t i = 0; i < n; ++i) {
+    auto a = i < configured.size() ? static_cast<unsigned char>(configured[i]) : 0u;
+    auto b = i < given.size() ? static_cast<unsigned char>(given[i]) : 0u;
+    diff |= a ^ b;
+  }
+  return diff == 0;
+}
+
+status may_retry(const month_state& m) {
+  auto label = "advertiser '" + m.advertiser_id + "' month " + m.month.to_string();
+  if (m.status == month_status::running)
+    return make_failure(errc::conflict,
+                        label + " is RUNNING: wait for its attempt to end before retrying it");
+  if (m.status == month_status::completed && m.closed)
+    return make_failure(errc::conflict, label
+                                          + " is COMPLETED and closed: no data can arrive for "
+                                            "it any more, so a retry would change nothing");
+  return ok;
+}
+
+status may_activate(const advertiser& who, std::span<const month_state> months) {
+  for (const auto& m : months)
+    if (m.status == month_status::failed && m.retry_count >= m.max_retries)
+      return make_failure(errc::conflict,
+                          "advertiser '" + who.id + "' month " + m.month.to_string()
+                            + " has no retries left (failed " + std::to_string(m.retry_count + 1)
+                            + " times); retry that month first, then activate");
+  return ok;
+}
+
+} // namespace cdp

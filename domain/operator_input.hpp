@@ -1,0 +1,52 @@
+#pragma once
+
+// What an operator typed, checked once for REST and console alike: every
+// refusal here is errc::invalid_argument with a message naming the field.
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "domain/advertiser.hpp"
+#include "domain/errors.hpp"
+#include "domain/month_state.hpp"
+#include "domain/progress.hpp"
+#include "domain/views.hpp"
+#include "domain/year_month.hpp"
+
+namespace cdp {
+
+inline constexpr int default_page_limit = 100;
+inline constexpr int max_page_limit = 1000;
+
+/// `NEW`, `BACKFILLING`, `LIVE`, `DEGRADED`, `DEACTIVATED`.
+std::optional<lifecycle> parse_lifecycle(std::string_view text);
+
+/// The advertiser id as typed, or errc::invalid_argument.
+expected<std::string> parse_advertiser_id(std::string_view text);
+
+/// `YYYY-MM`, or errc::invalid_argument naming what came.
+expected<year_month> parse_month(std::string_view text);
+
+/// A page query: lifecycle and active optional, limit 1–1000 (100 when
+/// empty), `after` empty or a valid id.
+expected<advertiser_filter> parse_query(const advertiser_query& q);
+
+/// A create request: a valid id, a name of at most 200 characters, type NEW
+/// or EXISTING.
+expected<new_advertiser> parse_request(const advertiser_request& r);
+
+/// Compares the caller's token with the configured one in time independent
+/// of where they differ. An empty configured token lets everyone in.
+bool token_matches(std::string_view configured, std::string_view given);
+
+/// errc::conflict when the operator may not retry this month now: it is
+/// RUNNING, or COMPLETED and closed (no data can come for it any more).
+status may_retry(const month_state& month);
+
+/// errc::conflict when activating would deactivate the advertiser again at
+/// once: a month without retries left must be retried first.
+status may_activate(const advertiser& who, std::span<const month_state> months);
+
+} // namespace cdp
