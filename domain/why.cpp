@@ -26,9 +26,12 @@ std::string deactivated(const advertiser& who, std::span<const month_state> mont
   auto exhausted = std::find_if(months.begin(), months.end(), [](const month_state& m) {
     return m.status == month_status::failed && m.retry_count >= m.max_retries;
   });
-  if (exhausted != months.end())
+  if (exhausted != months.end()) {
+    auto attempts = exhausted->retry_count + 1;
     return "deactivated: " + exhausted->month.to_string() + " failed "
-           + std::to_string(exhausted->retry_count + 1) + " times: " + exhausted->error_message;
+           + (attempts == 1 ? std::string{"once"} : std::to_string(attempts) + " times") + ": "
+           + exhausted->error_message;
+  }
   if (!who.deactivation_reason.empty())
     return "deactivated: " + who.deactivation_reason;
   return "deactivated";

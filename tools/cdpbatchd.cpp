@@ -12,6 +12,7 @@
 
 #include "actors/engine.hpp"
 #include "actors/system_config.hpp"
+#include "api/rest_api.hpp"
 #include "config/config.hpp"
 #include "domain/duration.hpp"
 #include "domain/retry_policy.hpp"
@@ -123,11 +124,25 @@ int run(const cdp::config& cfg, bool demo) {
   cdp::engine_options options{cfg, clk, *jobs, node, {}, {}, {}};
   options.on_core_failure = [](const std::string&) { ::kill(::getpid(), SIGUSR1); };
   auto engine = cdp::start_engine(sys, options);
+  auto listen = *cdp::parse_listen_address(cfg.http.listen);
+  cdp::api::rest_settings http;
+  http.host = listen.host;
+  http.port = listen.port;
+  http.token = cfg.http.token;
+  cdp::api::rest_api api{sys, engine.operations, engine.metrics, http};
+  if (auto started = api.start(); !started) {
+    spdlog::critical("{}", started.error().message);
+    engine.stop();
+    return 1;
+  }
+  spdlog::info("REST API listening on http://{}:{}/api/v2/batch/ (mutations {})", listen.host,
+               api.port(), cfg.http.token.empty() ? "open: no http.token set" : "need the token");
   spdlog::info("cdpbatchd running; SIGTERM or Ctrl-C drains and stops");
   int sig = 0;
   sigwait(&signals, &sig);
   if (sig == SIGUSR1) {
     spdlog::critical("stopping: the engine cannot go on (see above); a restart resumes from the store");
+    api.stop();
     engine.stop();
     return 1;
   }
@@ -138,6 +153,7 @@ int run(const cdp::config& cfg, bool demo) {
     spdlog::info("drained {} advertisers; stopping", *drained);
   else
     spdlog::warn("drain incomplete: {}; stopping anyway", drained.error().message);
+  api.stop();
   engine.stop();
   return 0;
 }

@@ -70,6 +70,10 @@ TEST_CASE("why: a deactivated advertiser names the month that used up its retrie
   CHECK(why(who, {row("2024-02", month_status::completed), failed},
             doing(advertiser_activity::phase::not_loaded))
         == "deactivated: 2024-03 failed 4 times: disk full");
+  failed.retry_count = 0;
+  failed.max_retries = 0;
+  CHECK(why(who, {failed}, doing(advertiser_activity::phase::idle))
+        == "deactivated: 2024-03 failed once: disk full");
   CHECK(why(who, {}, doing(advertiser_activity::phase::idle))
         == "deactivated: month 2024-03 failed after 3 retries: disk full");
   who.deactivation_reason.clear();

@@ -1,0 +1,43 @@
+#pragma once
+
+// The REST API's JSON: camelCase fields as the original Spring service wrote
+// them (../SPEC.md), ISO-8601 UTC instants or null. Only api/ speaks JSON.
+
+#include <nlohmann/json.hpp>
+
+#include "actors/type_ids.hpp"
+#include "domain/errors.hpp"
+
+namespace cdp::api {
+
+using json = nlohmann::ordered_json;
+
+json to_json(const advertiser_progress& p);
+json to_json(const advertiser_summary& s);
+json to_json(const advertiser_page& page);
+json to_json(const advertiser_detail& d);
+json to_json(const month_state& m);
+json to_json(const attempt_record& a);
+json to_json(const running_job& j);
+json to_json(const system_status& s);
+json to_json(const health_report& h);
+
+template <class T>
+json to_json(const std::vector<T>& items) {
+  auto out = json::array();
+  for (const auto& x : items)
+    out.push_back(to_json(x));
+  return out;
+}
+
+/// `{"error": "...", "detail": "..."}`.
+json error_body(std::string_view error, std::string_view detail);
+
+/// The HTTP status and the short error word for a failure.
+struct http_error {
+  int status;
+  std::string_view error;
+};
+http_error http_error_of(errc code);
+
+} // namespace cdp::api

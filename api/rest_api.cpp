@@ -1,0 +1,345 @@
+#include "api/rest_api.hpp"
+
+#include <functional>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include "actors/errors.hpp"
+#include "api/json.hpp"
+#include "domain/operator_input.hpp"
+
+namespace cdp::api {
+
+namespace {
+
+constexpr std::string_view base = "/api/v2/batch";
+
+/// A path's segments; {id} and {month} in a pattern capture one segment each.
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (start <= path.size()) {
+    auto end = path.find('/', start);
+    if (end == std::string_view::npos)
+      end = path.size();
+    if (end > start)
+      out.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+bool is_loopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "::1"
+         || host.rfind("127.", 0) == 0;
+}
+
+/// The token of `Authorization: Bearer <token>`, "" without one.
+std::string bearer_token(const httplib::Request& req) {
+  auto header = req.get_header_value("Authorization");
+  constexpr std::string_view scheme = "bearer ";
+  if (header.size() < scheme.size())
+    return "";
+  for (size_t i = 0; i < scheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(header[i])) != scheme[i])
+      return "";
+  auto token = header.substr(scheme.size());
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\t'))
+    token.pop_back();
+  while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
+    token.erase(0, 1);
+  return token;
+}
+
+void send_json(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  // Names and messages are stored as given; invalid UTF-8 must not end a request.
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+void send_error(httplib::Response& res, int status, std::string_view error,
+                std::string_view detail) {
+  if (status == 401)
+    res.set_header("WWW-Authenticate", "Bearer");
+  send_json(res, status, error_body(error, detail));
+}
+
+void send_failure(httplib::Response& res, const failure& f) {
+  auto e = http_error_of(f.code);
+  send_error(res, e.status, e.error, f.message);
+}
+
+/// A request once routed: its captures and what the handler needs.
+struct call {
+  const httplib::Request& req;
+  httplib::Response& res;
+  std::string id;
+  std::string month;
+};
+
+struct route {
+  std::string method;
+  std::string name;
+  std::vector<std::string> pattern;
+  std::function<void(call&)> handle;
+};
+
+} // namespace
+
+struct rest_api::impl {
+  caf::actor_system& sys;
+  operator_actor desk;
+  scrape_metrics metrics;
+  rest_settings settings;
+  std::vector<route> routes;
+
+  impl(caf::actor_system& s, operator_actor d, std::shared_ptr<engine_metrics> m,
+       rest_settings cfg)
+    : sys(s), desk(std::move(d)), metrics(std::move(m)), settings(std::move(cfg)) {
+    add_routes();
+  }
+
+  /// Asks the operator and waits at most ask_timeout; the answer or a failure.
+  template <class Answer, class... Ts>
+  expected<Answer> ask(Ts&&... xs) {
+    caf::scoped_actor self{sys};
+    expected<Answer> out = make_failure(errc::timeout, "no answer");
+    self->request(desk, settings.ask_timeout, std::forward<Ts>(xs)...)
+      .receive([&](Answer& a) { out = std::move(a); },
+               [&](caf::error& err) {
+                 auto f = from_caf_error(err);
+                 if (err == caf::sec::request_timeout)
+                   f.message = "cdpbatchd did not answer within "
+                               + std::to_string(settings.ask_timeout.count()) + "ms; try again";
+                 out = std::move(f);
+               });
+    return out;
+  }
+
+  /// Answers `status` with the operator's answer as JSON, or its failure.
+  template <class Answer, class... Ts>
+  void reply(call& c, int status, Ts&&... xs) {
+    auto answer = ask<Answer>(std::forward<Ts>(xs)...);
+    if (!answer)
+      return send_failure(c.res, answer.error());
+    send_json(c.res, status, to_json(*answer));
+  }
+
+  void add(std::string method, std::string name, std::string_view pattern,
+           std::function<void(call&)> handle) {
+    std::vector<std::string> parts;
+    for (auto s : segments(pattern))
+      parts.emplace_back(s);
+    routes.push_back({std::move(method), std::move(name), std::move(parts), std::move(handle)});
+  }
+
+  void add_routes() {
+    auto at = [](std::string_view tail) { return std::string{base} + std::string{tail}; };
+    add("GET", "status", at("/status"), [this](call& c) { reply<system_status>(c, 200, status_atom_v); });
+    add("GET", "health", at("/health"), [this](call& c) {
+      auto h = ask<health_report>(health_atom_v);
+      if (!h)
+        return send_json(c.res, 503,
+                         {{"status", "DOWN"}, {"error", "unavailable"}, {"detail", h.error().message}});
+      send_json(c.res, h->up ? 200 : 503, to_json(*h));
+    });
+    add("GET", "running-jobs", at("/running-jobs"),
+        [this](call& c) { reply<running_job_list>(c, 200, running_atom_v); });
+    add("GET", "advertisers", at("/advertisers"), [this](call& c) {
+      auto param = [&](const char* key) {
+        return c.req.has_param(key) ? c.req.get_param_value(key) : std::string{};
+      };
+      reply<advertiser_page>(c, 200, list_atom_v,
+                             advertiser_query{param("lifecycle"), param("active"), param("limit"),
+                                              param("after")});
+    });
+    add("POST", "create", at("/advertisers"), [this](call& c) { create(c); });
+    add("GET", "advertiser", at("/advertisers/{id}"),
+        [this](call& c) { reply<advertiser_detail>(c, 200, describe_atom_v, c.id); });
+    add("GET", "backfill-progress", at("/advertisers/{id}/backfill-progress"),
+        [this](call& c) { reply<advertiser_progress>(c, 200, progress_atom_v, c.id); });
+    add("GET", "processing-states", at("/advertisers/{id}/processing-states"),
+        [this](call& c) { reply<month_list>(c, 200, months_atom_v, c.id); });
+    add("GET", "attempts", at("/advertisers/{id}/months/{month}/attempts"),
+        [this](call& c) { reply<attempt_list>(c, 200, attempts_atom_v, c.id, c.month); });
+    add("POST", "trigger", at("/advertisers/{id}/trigger"), [this](call& c) {
+      reply<advertiser_progress>(c, 200, trigger_atom_v, bearer_token(c.req), c.id);
+    });
+    add("POST", "retry", at("/advertisers/{id}/retry/{month}"), [this](call& c) {
+      reply<month_state>(c, 200, retry_atom_v, bearer_token(c.req), c.id, c.month);
+    });
+    add("POST", "activate", at("/advertisers/{id}/activate"), [this](call& c) {
+      reply<advertiser_progress>(c, 200, activate_atom_v, bearer_token(c.req), c.id);
+    });
+    add("POST", "deactivate", at("/advertisers/{id}/deactivate"), [this](call& c) {
+      reply<advertiser_progress>(c, 200, deactivate_atom_v, bearer_token(c.req), c.id);
+    });
+    add("GET", "metrics", "/metrics", [this](call& c) {
+      // The state gauges are read now; a status older than the operator's
+      // cache age is recounted.
+      if (auto s = ask<system_status>(status_atom_v))
+        metrics.observe(*s);
+      else
+        spdlog::warn("api: /metrics without fresh state gauges: {}", s.error().message);
+      c.res.status = 200;
+      c.res.set_content(metrics.text(), "text/plain; version=0.0.4; charset=utf-8");
+    });
+  }
+
+  void create(call& c) {
+    auto body = json::parse(c.req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object())
+      return send_error(c.res, 400, "bad_request",
+                        "the body must be a JSON object: "
+                        R"({"advertiserId":"C","name":"...","type":"NEW"|"EXISTING"})");
+    advertiser_request r;
+    for (auto [key, field, required] :
+         {std::tuple{"advertiserId", &r.advertiser_id, true}, {"name", &r.name, false},
+          {"type", &r.type, true}}) {
+      auto it = body.find(key);
+      if (it == body.end() || it->is_null()) {
+        if (required)
+          return send_error(c.res, 400, "bad_request", std::string{"missing field '"} + key + "'");
+        continue;
+      }
+      if (!it->is_string())
+        return send_error(c.res, 400, "bad_request",
+                          std::string{"field '"} + key + "' must be a string");
+      *field = it->get<std::string>();
+    }
+    reply<advertiser_progress>(c, 201, create_atom_v, bearer_token(c.req), r);
+  }
+
+  /// Which routes match the path, and the one for this method among them.
+  std::pair<const route*, std::vector<std::string>> find(const httplib::Request& req, call& c) {
+    auto parts = segments(req.path);
+    const route* found = nullptr;
+    std::vector<std::string> allowed;
+    for (const auto& r : routes) {
+      if (r.pattern.size() != parts.size())
+        continue;
+      std::string id, month;
+      bool match = true;
+      for (size_t i = 0; i < parts.size() && match; ++i) {
+        if (r.pattern[i] == "{id}")
+          id = parts[i];
+        else if (r.pattern[i] == "{month}")
+          month = parts[i];
+        else
+          match = r.pattern[i] == parts[i];
+      }
+      if (!match)
+        continue;
+      allowed.push_back(r.method);
+      auto method = req.method == "HEAD" ? std::string{"GET"} : req.method;
+      if (r.method == method) {
+        found = &r;
+        c.id = std::move(id);
+        c.month = std::move(month);
+      }
+    }
+    return {found, allowed};
+  }
+
+  void serve(const httplib::Request& req, httplib::Response& res) {
+    auto started = std::chrono::steady_clock::now();
+    call c{req, res, {}, {}};
+    auto [r, allowed] = find(req, c);
+    std::string name = r ? r->name : allowed.empty() ? "unknown" : "wrong-method";
+    if (!r && allowed.empty()) {
+      send_error(res, 404, "not_found", "no such path: " + req.path.substr(0, 200));
+    } else if (!r) {
+      std::string list;
+      for (const auto& m : allowed)
+        list += (list.empty() ? "" : ", ") + m;
+      res.set_header("Allow", list);
+      send_error(res, 405, "method_not_allowed",
+                 req.method.substr(0, 20) + " is not allowed here; use " + list);
+    } else if ((r->method == "POST" || !is_loopback(settings.host))
+               && !token_matches(settings.token, bearer_token(req))) {
+      // Before the body is even parsed: without the token nothing is looked at.
+      send_error(res, 401, "unauthorized",
+                 r->method == "POST"
+                   ? "this call changes the engine and needs 'Authorization: Bearer <http.token>'"
+                   : "off loopback every call needs 'Authorization: Bearer <http.token>'");
+    } else {
+      r->handle(c);
+    }
+    metrics.request_done(name, res.status,
+                         std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::steady_clock::now() - started));
+  }
+};
+
+rest_api::rest_api(caf::actor_system& sys, operator_actor desk,
+                   std::shared_ptr<engine_metrics> metrics, rest_settings settings)
+  : impl_(std::make_unique<impl>(sys, std::move(desk), std::move(metrics), std::move(settings))),
+    server_(std::make_unique<httplib::Server>()) {
+  auto* self = impl_.get();
+  auto& s = *server_;
+  auto threads = static_cast<size_t>(self->settings.threads);
+  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  s.set_payload_max_length(self->settings.max_body);
+  s.set_keep_alive_max_count(1000);
+  s.set_tcp_nodelay(true);
+  auto handler = [self](const httplib::Request& req, httplib::Response& res) {
+    self->serve(req, res);
+  };
+  s.Get(".*", handler);
+  s.Post(".*", handler);
+  s.Put(".*", handler);
+  s.Delete(".*", handler);
+  s.Patch(".*", handler);
+  s.Options(".*", handler);
+  // What httplib refuses itself (a malformed request line, 413) gets a JSON
+  // body too; bodies our handlers wrote stay as they are.
+  s.set_error_handler([self](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty())
+      return;
+    auto word = res.status == 413 ? "payload_too_large" : "bad_request";
+    auto detail = res.status == 413 ? "the body is larger than "
+                                        + std::to_string(self->settings.max_body / 1024) + " KiB"
+                                    : std::string{"malformed request"};
+    send_error(res, res.status, word, detail);
+    self->metrics.request_done("malformed", res.status, {});
+  });
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    spdlog::error("api: a request failed: {}", what);
+    send_error(res, 500, "internal_error", what);
+  });
+}
+
+rest_api::~rest_api() { stop(); }
+
+status rest_api::start() {
+  const auto& cfg = impl_->settings;
+  int port = cfg.port == 0 ? server_->bind_to_any_port(cfg.host)
+                           : (server_->bind_to_port(cfg.host, cfg.port) ? cfg.port : -1);
+  if (port <= 0)
+    return make_failure(errc::invalid_argument,
+                        "http.listen: cannot listen on " + cfg.host + ":" + std::to_string(cfg.port)
+                          + " (in use, or not an address of this host)");
+  port_ = static_cast<uint16_t>(port);
+  serving_ = std::thread{[this] { server_->listen_after_bind(); }};
+  return ok;
+}
+
+void rest_api::stop() {
+  if (!serving_.joinable())
+    return;
+  server_->stop();
+  serving_.join();
+}
+
+} // namespace cdp::api

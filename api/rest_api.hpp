@@ -1,0 +1,62 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "caf/actor_system.hpp"
+
+#include "actors/interfaces.hpp"
+#include "api/scrape_metrics.hpp"
+#include "domain/errors.hpp"
+
+namespace httplib {
+class Server;
+} // namespace httplib
+
+namespace cdp::api {
+
+struct rest_settings {
+  /// http.listen's host and port (0: the OS picks one; `port()` tells it).
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  /// http.token: on a host other than loopback, GETs need it too.
+  std::string token;
+  /// How long one request waits for the operator before it answers 503.
+  std::chrono::milliseconds ask_timeout = std::chrono::seconds{10};
+  /// Bodies beyond this are refused with 413.
+  size_t max_body = 64 * 1024;
+  /// Connections served at once (one thread each while a connection lives).
+  int threads = 128;
+};
+
+/// The REST gateway: maps HTTP requests and JSON to the operator actor's
+/// messages and back, and serves /metrics. Its threads are its own (never
+/// CAF's scheduler threads) and every ask has a deadline.
+class rest_api {
+public:
+  rest_api(caf::actor_system& sys, operator_actor desk, std::shared_ptr<engine_metrics> metrics,
+           rest_settings settings);
+  ~rest_api();
+  rest_api(const rest_api&) = delete;
+  rest_api& operator=(const rest_api&) = delete;
+
+  /// Binds and starts serving on a thread of its own; errc::invalid_argument
+  /// when the address cannot be bound.
+  status start();
+  /// The port it listens on once started.
+  uint16_t port() const { return port_; }
+  /// Stops accepting and waits for the serving thread.
+  void stop();
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread serving_;
+  uint16_t port_ = 0;
+};
+
+} // namespace cdp::api
