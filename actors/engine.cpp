@@ -17,6 +17,10 @@ namespace cdp {
 
 namespace {
 
+/// Store connections of the operator's reads (SQLite WAL and PostgreSQL
+/// both read in parallel).
+constexpr int operator_readers = 2;
+
 /// Watches the engine's own actors: none of them may end while it runs.
 caf::behavior watchdog(caf::event_based_actor* self, std::vector<caf::actor> core,
                        std::function<void(const std::string&)> on_failure) {
@@ -67,28 +71,29 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
   e.reaper = sys.spawn(reaper, reaper_settings{cfg.reaper.interval, cfg.reaper.stale_after,
                                                shared->store_timeout, e.reader, e.supervisor,
                                                options.metrics});
-  e.operator_reader = sys.spawn<caf::detached>(
-    store_reader, cfg.store.url, store,
-    store_reader_settings{options.clk, cfg.backfill_months, cfg.retry, cfg.reaper.stale_after});
+  for (int i = 0; i < operator_readers; ++i)
+    e.operator_readers.push_back(sys.spawn<caf::detached>(
+      store_reader, cfg.store.url, store,
+      store_reader_settings{options.clk, cfg.backfill_months, cfg.retry, cfg.reaper.stale_after}));
   operator_settings desk;
   desk.token = cfg.http.token;
   desk.node_id = options.node_id;
   desk.clk = options.clk;
-  desk.reader = e.operator_reader;
+  desk.readers = e.operator_readers;
   desk.supervisor = e.supervisor;
   desk.director = e.director;
   desk.pool = e.pool;
   e.operations = sys.spawn(operator_agent, desk);
-  e.watchdog = sys.spawn(watchdog,
-                        std::vector<caf::actor>{caf::actor_cast<caf::actor>(e.committer),
-                                                caf::actor_cast<caf::actor>(e.reader),
-                                                caf::actor_cast<caf::actor>(e.pool),
-                                                caf::actor_cast<caf::actor>(e.supervisor),
-                                                caf::actor_cast<caf::actor>(e.director),
-                                                caf::actor_cast<caf::actor>(e.reaper),
-                                                caf::actor_cast<caf::actor>(e.operations),
-                                                caf::actor_cast<caf::actor>(e.operator_reader)},
-                        options.on_core_failure);
+  std::vector<caf::actor> core{caf::actor_cast<caf::actor>(e.committer),
+                               caf::actor_cast<caf::actor>(e.reader),
+                               caf::actor_cast<caf::actor>(e.pool),
+                               caf::actor_cast<caf::actor>(e.supervisor),
+                               caf::actor_cast<caf::actor>(e.director),
+                               caf::actor_cast<caf::actor>(e.reaper),
+                               caf::actor_cast<caf::actor>(e.operations)};
+  for (const auto& r : e.operator_readers)
+    core.push_back(caf::actor_cast<caf::actor>(r));
+  e.watchdog = sys.spawn(watchdog, std::move(core), options.on_core_failure);
   return e;
 }
 
@@ -103,9 +108,10 @@ expected<int64_t> engine::drain(caf::actor_system& sys, std::chrono::millisecond
 
 void engine::stop() {
   caf::anon_send_exit(watchdog, caf::exit_reason::user_shutdown);
-  for (const auto& hdl : {caf::actor_cast<caf::actor>(operations),
-                          caf::actor_cast<caf::actor>(operator_reader),
-                          caf::actor_cast<caf::actor>(director), caf::actor_cast<caf::actor>(reaper),
+  caf::anon_send_exit(operations, caf::exit_reason::user_shutdown);
+  for (const auto& r : operator_readers)
+    caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
+  for (const auto& hdl : {caf::actor_cast<caf::actor>(director), caf::actor_cast<caf::actor>(reaper),
                           caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(pool),
                           caf::actor_cast<caf::actor>(reader),
                           caf::actor_cast<caf::actor>(committer)})

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "caf/all.hpp"
 
@@ -43,7 +44,7 @@ struct engine {
   reaper_actor reaper;
   /// Every operator operation (REST API and console), on its own reader.
   operator_actor operations;
-  store_reader_actor operator_reader;
+  std::vector<store_reader_actor> operator_readers;
   /// Monitors the actors above and reports one that dies.
   caf::actor watchdog;
   std::shared_ptr<engine_metrics> metrics;

@@ -35,6 +35,13 @@ const operator_settings& cfg(self_ptr self) {
   return self->state.settings;
 }
 
+/// The next of the operator's readers: reads spread over their connections.
+const store_reader_actor& reader(self_ptr self) {
+  auto& st = self->state;
+  const auto& all = st.settings.readers;
+  return all[st.next_reader++ % all.size()];
+}
+
 advertiser_progress progress(advertiser who, const month_list& months) {
   return {std::move(who), progress_of(months)};
 }
@@ -71,7 +78,7 @@ advertiser_detail detail_of(self_ptr self, advertiser who, const month_list& mon
 template <class Done, class Promise>
 void describe(self_ptr self, const std::string& id, Done done, Promise promise) {
   const auto& c = cfg(self);
-  self->request(c.reader, c.ask_timeout, describe_atom_v, id, int32_t{c.recent_attempts})
+  self->request(reader(self), c.ask_timeout, describe_atom_v, id, int32_t{c.recent_attempts})
     .then(
       [=](advertiser& who, month_list& months, attempt_list& attempts) mutable {
         const auto& c = cfg(self);
@@ -95,7 +102,7 @@ void describe(self_ptr self, const std::string& id, Done done, Promise promise) 
 void answer_progress(self_ptr self, const std::string& id,
                      caf::typed_response_promise<advertiser_progress> promise) {
   const auto& c = cfg(self);
-  self->request(c.reader, c.ask_timeout, describe_atom_v, id, int32_t{0})
+  self->request(reader(self), c.ask_timeout, describe_atom_v, id, int32_t{0})
     .then([=](advertiser& who, month_list& months,
               attempt_list&) mutable { promise.deliver(progress(std::move(who), months)); },
           [=](caf::error& err) mutable { promise.deliver(relay(err, "the store reader")); });
@@ -123,6 +130,7 @@ void change(self_ptr self, const std::string& id, std::string_view name, const H
 
 void deliver_status(self_ptr self, caf::expected<system_status> result) {
   auto& st = self->state;
+  st.counting = false;
   if (result) {
     st.status = *result;
     st.counted_at = std::chrono::steady_clock::now();
@@ -141,7 +149,7 @@ void deliver_status(self_ptr self, caf::expected<system_status> result) {
 /// every caller waiting meanwhile.
 void count_status(self_ptr self) {
   const auto& c = cfg(self);
-  self->request(c.reader, c.ask_timeout, status_atom_v)
+  self->request(reader(self), c.ask_timeout, status_atom_v)
     .then(
       [=](status_counts& months, advertiser_counts& advertisers, lifecycle_counts& stages) {
         const auto& c = cfg(self);
@@ -170,14 +178,19 @@ void count_status(self_ptr self) {
       [=](caf::error& err) { deliver_status(self, relay(err, "the store reader")); });
 }
 
+/// The last count answers at once; one older than status_max_age is
+/// recounted meanwhile, so no caller waits for a count but the first.
 caf::result<system_status> current_status(self_ptr self) {
   auto& st = self->state;
-  if (st.status && std::chrono::steady_clock::now() - st.counted_at < cfg(self).status_max_age)
+  auto stale = std::chrono::steady_clock::now() - st.counted_at >= cfg(self).status_max_age;
+  if (stale && !st.counting) {
+    st.counting = true;
+    count_status(self);
+  }
+  if (st.status)
     return *st.status;
   auto promise = self->make_response_promise<system_status>();
   st.status_waiters.push_back(promise);
-  if (st.status_waiters.size() == 1)
-    count_status(self);
   return promise;
 }
 
@@ -204,7 +217,7 @@ caf::result<health_report> health(self_ptr self) {
   auto down = [=](size_t i) mutable {
     return [=](caf::error& err) mutable { mark(i, false, from_caf_error(err).message); };
   };
-  self->request(c.reader, c.ask_timeout, ping_atom_v)
+  self->request(reader(self), c.ask_timeout, ping_atom_v)
     .then([=](bool) mutable { mark(0, true, "reachable"); }, down(0));
   self->request(c.director, c.ask_timeout, schedule_atom_v)
     .then(
@@ -239,19 +252,19 @@ caf::result<watch_frame> watch(self_ptr self) {
       [=](system_status& s) mutable {
         frame->status = std::move(s);
         const auto& c = cfg(self);
-        self->request(c.reader, c.ask_timeout, running_atom_v)
+        self->request(reader(self), c.ask_timeout, running_atom_v)
           .then(
             [=](month_list& running) mutable {
               auto now = cfg(self).clk->now();
               for (const auto& m : running)
                 frame->running.push_back(running_of(m, now));
               const auto& c = cfg(self);
-              self->request(c.reader, c.ask_timeout, failures_atom_v, rows)
+              self->request(reader(self), c.ask_timeout, failures_atom_v, rows)
                 .then(
                   [=](attempt_list& failures) mutable {
                     frame->recent_failures = std::move(failures);
                     const auto& c = cfg(self);
-                    self->request(c.reader, c.ask_timeout, backfilling_atom_v, rows)
+                    self->request(reader(self), c.ask_timeout, backfilling_atom_v, rows)
                       .then(
                         [=](advertiser_list& who, month_list& months) mutable {
                           std::unordered_map<std::string, month_list> by_id;
@@ -292,7 +305,7 @@ operator_agent(operator_actor::stateful_pointer<operator_state> self, operator_s
       auto filter = parse_query(q);
       if (!filter)
         return refused(filter.error());
-      return self->delegate(cfg(self).reader, list_atom_v, *filter);
+      return self->delegate(reader(self), list_atom_v, *filter);
     },
     [=](describe_atom, const std::string& raw_id) -> caf::result<advertiser_detail> {
       auto id = parse_advertiser_id(raw_id);
@@ -315,11 +328,11 @@ operator_agent(operator_actor::stateful_pointer<operator_state> self, operator_s
       auto id = parse_advertiser_id(raw_id);
       if (!id)
         return refused(id.error());
-      return self->delegate(cfg(self).reader, months_atom_v, *id);
+      return self->delegate(reader(self), months_atom_v, *id);
     },
     [=](running_atom) -> caf::result<running_job_list> {
       auto promise = self->make_response_promise<running_job_list>();
-      self->request(cfg(self).reader, cfg(self).ask_timeout, running_atom_v)
+      self->request(reader(self), cfg(self).ask_timeout, running_atom_v)
         .then(
           [=](month_list& months) mutable {
             auto now = cfg(self).clk->now();
@@ -339,7 +352,7 @@ operator_agent(operator_actor::stateful_pointer<operator_state> self, operator_s
       auto month = parse_month(raw_month);
       if (!month)
         return refused(month.error());
-      return self->delegate(cfg(self).reader, attempts_atom_v, *id, *month);
+      return self->delegate(reader(self), attempts_atom_v, *id, *month);
     },
     [=](create_atom, const std::string& token,
         const advertiser_request& raw) -> caf::result<advertiser_progress> {
@@ -372,7 +385,7 @@ operator_agent(operator_actor::stateful_pointer<operator_state> self, operator_s
       if (!month)
         return refused(month.error());
       auto promise = self->make_response_promise<month_state>();
-      self->request(cfg(self).reader, cfg(self).ask_timeout, get_atom_v, *id, *month)
+      self->request(reader(self), cfg(self).ask_timeout, get_atom_v, *id, *month)
         .then(
           [=](month_state& row) mutable {
             if (auto allowed = may_retry(row); !allowed) {
@@ -394,7 +407,7 @@ operator_agent(operator_actor::stateful_pointer<operator_state> self, operator_s
       if (!id)
         return refused(id.error());
       auto promise = self->make_response_promise<advertiser_progress>();
-      self->request(cfg(self).reader, cfg(self).ask_timeout, describe_atom_v, *id, int32_t{0})
+      self->request(reader(self), cfg(self).ask_timeout, describe_atom_v, *id, int32_t{0})
         .then(
           [=](advertiser& who, month_list& months, attempt_list&) mutable {
             if (auto allowed = may_activate(who, months); !allowed) {

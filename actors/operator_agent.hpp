@@ -21,14 +21,16 @@ struct operator_settings {
   /// Each question to another actor; past it the operation answers
   /// errc::timeout (the REST API's 503) instead of waiting.
   std::chrono::milliseconds ask_timeout = std::chrono::seconds{5};
-  /// The system status is counted over every advertiser: callers within
-  /// this age share one count (Prometheus, dashboards, the console).
+  /// The system status is counted over every advertiser: a count younger
+  /// than this answers everyone (Prometheus, dashboards, the console); an
+  /// older one still answers while the next count runs.
   std::chrono::milliseconds status_max_age = std::chrono::seconds{1};
   /// Attempts shown with an advertiser, failures and backfills in a watch frame.
   int recent_attempts = 10;
   int watch_rows = 10;
-  /// Its own store connection: operators' reads never queue behind the engine's.
-  store_reader_actor reader;
+  /// Its own store connections (at least one): operators' reads never
+  /// queue behind the engine's, and spread over these.
+  std::vector<store_reader_actor> readers;
   supervisor_actor supervisor;
   director_actor director;
   job_pool_actor pool;
@@ -39,8 +41,10 @@ struct operator_state {
   /// The last system status and when it was counted.
   std::optional<system_status> status;
   std::chrono::steady_clock::time_point counted_at{};
-  /// Callers waiting for the count under way.
+  /// Callers waiting for the first count.
   std::vector<caf::typed_response_promise<system_status>> status_waiters;
+  bool counting = false;
+  size_t next_reader = 0;
 
   static inline const char* name = "operator";
 };

@@ -295,6 +295,18 @@ rest_api::rest_api(caf::actor_system& sys, operator_actor desk,
   s.Delete(".*", handler);
   s.Patch(".*", handler);
   s.Options(".*", handler);
+  // httplib 0.11 reads the body of a POST without Content-Length until the
+  // connection closes, so `curl -X POST` would wait for its read timeout:
+  // such a request has no body (RFC 9112) and is served at once.
+  s.set_pre_routing_handler([self](const httplib::Request& req, httplib::Response& res) {
+    bool has_body = req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
+    bool reads_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH"
+                      || req.method == "DELETE";
+    if (has_body || !reads_body)
+      return httplib::Server::HandlerResponse::Unhandled;
+    self->serve(req, res);
+    return httplib::Server::HandlerResponse::Handled;
+  });
   // What httplib refuses itself (a malformed request line, 413) gets a JSON
   // body too; bodies our handlers wrote stay as they are.
   s.set_error_handler([self](const httplib::Request&, httplib::Response& res) {

@@ -10,6 +10,10 @@
 #include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -115,6 +119,26 @@ public:
     a.doc = json::parse(a.body, nullptr, false);
     return a;
   }
+  /// Sends `raw` as it is on a new connection; the status line of the
+  /// answer, or "" when none came within two seconds.
+  std::string raw_status_line(const std::string& raw) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port_));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    timeval limit{2, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    REQUIRE(::send(fd, raw.data(), raw.size(), 0) == static_cast<ssize_t>(raw.size()));
+    char buf[256] = {};
+    auto n = ::recv(fd, buf, sizeof buf - 1, 0);
+    ::close(fd);
+    std::string got = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+    return got.substr(0, got.find("\r\n"));
+  }
+
   answer get(const std::string& path) { return request("GET", path); }
   answer post(const std::string& path, const std::string& body = "", const std::string& token = "") {
     return request("POST", path, body, token);

@@ -122,6 +122,9 @@ TEST_CASE("REST: every endpoint answers its JSON over real HTTP") {
   auto trigger = d.post(v2 + "/advertisers/E/trigger");
   REQUIRE(trigger.status == 200);
   check_progress_fields(trigger.doc);
+  // What `curl -X POST` sends: no body and no Content-Length.
+  CHECK(d.raw_status_line("POST " + v2 + "/advertisers/E/trigger HTTP/1.1\r\nHost: test\r\n\r\n")
+        == "HTTP/1.1 200 OK");
   auto off = d.post(v2 + "/advertisers/E/deactivate");
   REQUIRE(off.status == 200);
   CHECK(off.doc["active"] == false);
