@@ -37,6 +37,16 @@ struct answer {
 
 /// A real cdpbatchd on a throwaway store of one backend, with its REST API
 /// on a port the OS chose, and an HTTP client for it.
+/// A folder removed with its contents when it goes, even when the
+/// constructor of its owner fails half-way.
+struct temp_folder {
+  std::filesystem::path path;
+  ~temp_folder() {
+    if (!path.empty())
+      std::filesystem::remove_all(path);
+  }
+};
+
 class api_daemon {
 public:
   api_daemon(const std::string& backend, std::vector<std::string> extra) {
@@ -44,14 +54,14 @@ public:
     if (!db_)
       return;
     static int counter = 0;
-    dir_ = std::filesystem::temp_directory_path()
-           / ("cdpbatchd-api-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::create_directories(dir_);
+    dir_.path = std::filesystem::temp_directory_path()
+                / ("cdpbatchd-api-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::create_directories(dir_.path);
     std::vector<std::string> argv{program("cdpbatchd"),
                                   "--config",
                                   std::string{CDP_SOURCE_DIR} + "/config.toml",
                                   "--set", "store.url=" + db_->url(),
-                                  "--set", "log.file=" + (dir_ / "cdpbatchd.log").string(),
+                                  "--set", "log.file=" + (dir_.path / "cdpbatchd.log").string(),
                                   "--set", "schedule.current_month=2024-12",
                                   "--set", "schedule.tick_interval=1h",
                                   "--set", "job.kind=simulated",
@@ -60,7 +70,7 @@ public:
                                   "--set", "admin.listen=127.0.0.1:0"};
     for (auto& x : extra)
       argv.push_back(std::move(x));
-    daemon_ = std::make_unique<process>(argv, dir_ / "out.log");
+    daemon_ = std::make_unique<process>(argv, dir_.path / "out.log");
     std::smatch m;
     const std::regex listening{R"(REST API listening on http://127\.0\.0\.1:(\d+)/)"};
     auto up = eventually([&] {
@@ -78,9 +88,6 @@ public:
       daemon_->signal(SIGTERM);
       daemon_->wait(std::chrono::seconds{15});
     }
-    daemon_.reset();
-    if (!dir_.empty())
-      std::filesystem::remove_all(dir_);
   }
 
   /// False when the backend is not configured here (the test returns).
@@ -184,7 +191,7 @@ public:
 
 private:
   std::unique_ptr<test_database> db_;
-  std::filesystem::path dir_;
+  temp_folder dir_;
   std::unique_ptr<process> daemon_;
   std::unique_ptr<httplib::Client> client_;
   int port_ = 0;
