@@ -103,6 +103,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto& s = **opened;
+  // Tells the test its kill may come now.
+  std::cout << "ready" << std::endl;
   std::mt19937_64 rng{std::random_device{}()};
 
   while (std::chrono::steady_clock::now() < deadline) {

@@ -1,3 +1,4 @@
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -32,14 +33,32 @@ std::string child_path() {
   return std::string{dir} + "/crash_child";
 }
 
+/// Starts the child and returns once it has opened its store, so the random
+/// kill that follows lands among its transactions however slowly a loaded
+/// machine starts processes and connections.
 pid_t start_child(const std::string& url, const std::string& owner) {
   auto path = child_path();
   std::string seconds = "20";
   char* argv[] = {path.data(), const_cast<char*>(url.c_str()), const_cast<char*>(owner.c_str()),
                   seconds.data(), nullptr};
+  int ready[2];
+  REQUIRE(::pipe(ready) == 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, ready[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, ready[0]);
   pid_t pid = 0;
-  if (posix_spawn(&pid, path.c_str(), nullptr, nullptr, argv, environ) != 0)
+  auto spawned = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(ready[1]);
+  if (spawned != 0)
     FAIL("cannot start " << path);
+  pollfd p{ready[0], POLLIN, 0};
+  char byte = 0;
+  bool opened = ::poll(&p, 1, 30'000) == 1 && ::read(ready[0], &byte, 1) == 1;
+  ::close(ready[0]);
+  if (!opened)
+    FAIL("the crash child did not open its store (it ended, or took over 30s)");
   return pid;
 }
 
