@@ -37,6 +37,10 @@ struct config {
     int core_size = 5;
     int max_size = 20;
     int queue_capacity = 100;
+    /// batch.backfill_share: the share of the runners (and of the places in
+    /// their queue) a backfill always gets while it has work, however much
+    /// live work waits.
+    double backfill_share = 0.25;
   } pool;
 
   struct job_section {

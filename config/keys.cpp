@@ -180,6 +180,7 @@ std::vector<key> make_all() {
     integer("batch.thread-pool.core-size", [](auto& c) -> auto& { return c.pool.core_size; }),
     integer("batch.thread-pool.max-size", [](auto& c) -> auto& { return c.pool.max_size; }),
     integer("batch.thread-pool.queue-capacity", [](auto& c) -> auto& { return c.pool.queue_capacity; }),
+    real("batch.backfill_share", [](auto& c) -> auto& { return c.pool.backfill_share; }),
     text("job.kind", [](auto& c) -> auto& { return c.job.kind; }),
     duration("job.timeout", [](auto& c) -> auto& { return c.job.timeout; }),
     argv_key(),

@@ -117,6 +117,8 @@ void validate(const config& c, const origins& from, errors& out) {
          + std::to_string(c.pool.max_size));
   need(c.pool.queue_capacity >= 1, "batch.thread-pool.queue-capacity",
        "must be at least 1, got " + std::to_string(c.pool.queue_capacity));
+  need(c.pool.backfill_share >= 0.0 && c.pool.backfill_share <= 1.0, "batch.backfill_share",
+       "must be between 0.0 (no share kept for backfills) and 1.0");
   static constexpr std::array kinds{"cdp-profile", "command", "simulated"};
   need(std::find(kinds.begin(), kinds.end(), c.job.kind) != kinds.end(), "job.kind",
        "must be cdp-profile, command or simulated, got '" + c.job.kind + "'");

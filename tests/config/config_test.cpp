@@ -59,6 +59,7 @@ TEST_CASE("the defaults are the seed's") {
   CHECK(c.pool.core_size == 5);
   CHECK(c.pool.max_size == 20);
   CHECK(c.pool.queue_capacity == 100);
+  CHECK(c.pool.backfill_share == 0.25);
   CHECK(c.http.listen == "127.0.0.1:8080");
   CHECK(c.admin.listen == "127.0.0.1:4242");
 }
@@ -129,6 +130,17 @@ TEST_CASE("a pool whose max is below its core size is an error naming the key") 
 TEST_CASE("sizes must be positive") {
   error_naming(with({"batch.thread-pool.queue-capacity=0"}), "batch.thread-pool.queue-capacity");
   error_naming(with({"backfill.months=0"}), "backfill.months");
+}
+
+TEST_CASE("the backfill share is a fraction of the runners, set like any key") {
+  auto r = with({"batch.backfill_share=0.5"});
+  REQUIRE(r.value);
+  CHECK(r.value->pool.backfill_share == 0.5);
+  CHECK(with({"batch.backfill_share=0"}).value->pool.backfill_share == 0.0);
+  auto e = error_naming(with({"batch.backfill_share=1.25"}), "batch.backfill_share");
+  CHECK(e.find("--set batch.backfill_share=1.25") != std::string::npos);
+  error_naming(with({"batch.backfill_share=-0.1"}), "batch.backfill_share");
+  error_naming(with({"batch.backfill_share=\"a quarter\""}), "batch.backfill_share");
 }
 
 TEST_CASE("rates must lie in [0, 1]") {
