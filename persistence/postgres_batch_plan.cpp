@@ -45,6 +45,12 @@ std::vector<std::vector<size_t>> plan_layers(std::span<const transition> batch) 
     bool is_claim = std::holds_alternative<claim_request>(t);
     if (is_claim)
       after = std::max(after, adv.deactivated);
+    // A claim that waits for an earlier month sees that month's outcome.
+    if (const auto* claim = std::get_if<claim_request>(&t); claim && claim->after) {
+      auto waited = months.find(claim->advertiser_id + '/' + claim->after->to_string());
+      if (waited != months.end())
+        after = std::max(after, waited->second);
+    }
     if (writes_advertiser)
       after = std::max(after, adv.wrote);
     if (deactivates)

@@ -37,8 +37,10 @@ constexpr query insert_missing_months{
 constexpr query claim_months{
   "cdp_claim_months",
   "WITH b AS ("
-  " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::boolean[])"
-  "  WITH ORDINALITY AS b(advertiser_id, processing_month, owner, lease_token, allow_refresh, ord)),"
+  " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::boolean[],"
+  "                      $7::text[])"
+  "  WITH ORDINALITY AS b(advertiser_id, processing_month, owner, lease_token, allow_refresh,"
+  "                       after_month, ord)),"
   " claimed AS ("
   " UPDATE advertiser_processing_states s SET status = 'RUNNING',"
   "  started_at = cdp_ts($6::bigint), completed_at = NULL, next_attempt_at = NULL,"
@@ -52,6 +54,9 @@ constexpr query claim_months{
   "   WHEN 'FAILED' THEN s.retry_count < s.max_retries"
   "    AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= cdp_ts($6::bigint))"
   "   WHEN 'COMPLETED' THEN b.allow_refresh AND NOT s.closed ELSE false END"
+  "  AND (b.after_month IS NULL OR EXISTS (SELECT 1 FROM advertiser_processing_states p"
+  "   WHERE p.advertiser_id = b.advertiser_id AND p.processing_month = b.after_month"
+  "    AND CASE p.status WHEN 'COMPLETED' THEN true ELSE false END))"
   " RETURNING b.ord, " CDP_PG_MONTH_COLUMNS "),"
   " attempts AS ("
   " INSERT INTO month_attempts"
@@ -184,6 +189,9 @@ transition_outcome explain_claim(const claim_request& r, const seen& s, timestam
   if (*s.status == "FAILED" && s.next_attempt_at && *s.next_attempt_at > now)
     return lost(errc::conflict, name + " is FAILED and backing off until "
                                   + to_iso8601(*s.next_attempt_at));
+  if (r.after)
+    return lost(errc::conflict,
+                name + " waits for " + r.after->to_string() + ", which is not COMPLETED");
   return lost(errc::conflict, name + " is " + *s.status + ": another claim won the race");
 }
 
@@ -284,13 +292,14 @@ status layer_runner::explain(const group<Request>& g, Explain&& why) {
 }
 
 status layer_runner::claims(const group<claim_request>& g) {
-  pg::array ids, months, owners, tokens, refresh, missing_ids, missing_months, retries;
+  pg::array ids, months, owners, tokens, refresh, after, missing_ids, missing_months, retries;
   for (const auto* r : g.items) {
     ids.add(r->advertiser_id);
     months.add(r->month);
     owners.add(r->owner);
     tokens.add(r->lease_token);
     refresh.add(r->allow_refresh);
+    after.add(r->after);
     if (r->create_if_missing) {
       missing_ids.add(r->advertiser_id);
       missing_months.add(r->month);
@@ -309,7 +318,7 @@ status layer_runner::claims(const group<claim_request>& g) {
   }
   params p;
   p.add(ids.take()).add(months.take()).add(owners.take()).add(tokens.take());
-  p.add(refresh.take()).add(now_);
+  p.add(refresh.take()).add(now_).add(after.take());
   return settle(conn_.exec(claim_months, p), g, [&](const claim_request& r, const seen& s) {
     return explain_claim(r, s, now_);
   });

@@ -17,8 +17,8 @@ SELECT ?1, ?2, 'PENDING', ?3, ?4, ?4
  WHERE EXISTS (SELECT 1 FROM advertisers WHERE advertiser_id = ?1)
 ON CONFLICT (advertiser_id, processing_month) DO NOTHING)sql";
 
-// ?1 advertiser, ?2 month, ?3 now, ?4 owner, ?5 lease token, ?6 allow refresh.
-// The WHERE clause is the whole claimability rule, so of two concurrent
+// ?1 advertiser, ?2 month, ?3 now, ?4 owner, ?5 lease token, ?6 allow refresh,
+// ?7 the month that must be COMPLETED first (or NULL). The WHERE clause is the whole claimability rule, so of two concurrent
 // claims exactly one matches. A retry counts one; a refresh of a COMPLETED
 // month starts a new run with all its retries.
 constexpr const char* claim_month = R"sql(
@@ -34,6 +34,10 @@ UPDATE advertiser_processing_states
             AND (next_attempt_at IS NULL OR next_attempt_at <= ?3))
         OR (status = 'COMPLETED' AND ?6 AND NOT closed))
    AND EXISTS (SELECT 1 FROM advertisers a WHERE a.advertiser_id = ?1 AND a.active)
+   AND (?7 IS NULL
+        OR EXISTS (SELECT 1 FROM advertiser_processing_states p
+                    WHERE p.advertiser_id = ?1 AND p.processing_month = ?7
+                      AND p.status = 'COMPLETED'))
 RETURNING )sql" CDP_SQLITE_MONTH_COLUMNS;
 
 // ?1 advertiser, ?2 month, ?3 now, ?4 owner, ?5 lease token.
@@ -159,7 +163,7 @@ transition_outcome sqlite_store::claim_one(const claim_request& r, timestamp now
   {
     auto q = db_->prepare(sql::claim_month);
     q.bind(1, r.advertiser_id).bind(2, r.month).bind(3, now).bind(4, r.owner);
-    q.bind(5, r.lease_token).bind(6, r.allow_refresh);
+    q.bind(5, r.lease_token).bind(6, r.allow_refresh).bind(7, r.after);
     if (q.step())
       row = read_month_state(q);
   }
@@ -243,6 +247,12 @@ transition_outcome sqlite_store::explain_loss(const std::string& id, year_month 
                                     + row->owner + "'): this attempt's outcome is not recorded");
     return lost(errc::conflict, subject + "is " + std::string{to_string(row->status)}
                                   + ", not RUNNING: this attempt's outcome is not recorded");
+  }
+  if (claim->after) {
+    auto before = find_month(id, *claim->after);
+    if (!before || before->status != month_status::completed)
+      return lost(errc::conflict, subject + "waits for " + claim->after->to_string()
+                                    + ", which is not COMPLETED");
   }
   auto who = get_advertiser(id);
   if (who && !who->active)

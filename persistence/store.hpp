@@ -38,6 +38,10 @@ struct claim_request {
   /// advertiser's new month), with this `max_retries`.
   bool create_if_missing = false;
   int max_retries = 3;
+  /// Applies only if this earlier month of the advertiser is COMPLETED by
+  /// then: the claim of m+1 that goes out with the completion of m is
+  /// refused when that completion is (months run strictly in order).
+  std::optional<year_month> after;
 };
 
 /// RUNNING → COMPLETED for the holder of `lease_token`, and the advertiser's
@@ -178,8 +182,9 @@ public:
   virtual expected<std::vector<month_state>> running_months() = 0;
 
   /// Applies the batch in one transaction, in order, and reports each item.
-  /// The same (advertiser, month) appears at most once per batch, except a
-  /// completion of month m followed by the claim of month m+1.
+  /// The same (advertiser, month) appears at most once per batch; a claim
+  /// whose `after` names a month completed earlier in the batch sees that
+  /// completion.
   virtual expected<std::vector<transition_outcome>>
   apply(std::span<const transition> batch, timestamp now) = 0;
 

@@ -69,3 +69,14 @@ TEST_CASE("a claim after a deactivating failure sees the deactivation, and vice 
   std::vector<transition> plain{failed("a", "2024-01", false), claim("a", "2024-02")};
   CHECK(pg::plan_layers(plain) == layers{{0, 1}});
 }
+
+TEST_CASE("a claim that waits for an earlier month runs after that month's outcome") {
+  auto chained = claim("a", "2024-02");
+  chained.after = month("2024-01");
+  std::vector<transition> batch{completion("a", "2024-01"), chained, completion("b", "2024-01"),
+                                claim("b", "2024-02")};
+  CHECK(pg::plan_layers(batch) == layers{{0, 2, 3}, {1}});
+  // Waiting for a month that is not in the batch costs no layer.
+  std::vector<transition> alone{chained, claim("b", "2024-02")};
+  CHECK(pg::plan_layers(alone) == layers{{0, 1}});
+}

@@ -71,6 +71,40 @@ TEST_CASE("a completion of month m and the claim of month m+1 travel in one batc
   CHECK(a.current_processing_month == ym("2023-02"));
 }
 
+TEST_CASE("the claim of m+1 that waits for m applies only if m's completion in the batch did") {
+  FOR_EACH_BACKEND(db);
+  auto& s = db->main();
+  create_new(s, "ok");
+  create_new(s, "taken");
+  REQUIRE(must(s.claim(claim_of("ok", ym("2023-01"), 1), t0)).applied);
+  REQUIRE(must(s.claim(claim_of("taken", ym("2023-01"), 2), t0)).applied);
+
+  auto next_of = [](const char* id, int64_t token) {
+    auto c = claim_of(id, ym("2023-02"), token);
+    c.after = ym("2023-01");
+    return c;
+  };
+  std::vector<transition> batch{completion_of("ok", ym("2023-01"), 1), next_of("ok", 11),
+                                // Not its lease any more (the reaper took it over).
+                                completion_of("taken", ym("2023-01"), 99), next_of("taken", 12)};
+  auto outcomes = must(s.apply(batch, t0 + 1s));
+  REQUIRE(outcomes.size() == 4);
+  CHECK(outcomes[0].applied);
+  CHECK(outcomes[1].applied);
+  CHECK_FALSE(outcomes[2].applied);
+  CHECK_FALSE(outcomes[3].applied);
+  CHECK(outcomes[3].code == errc::conflict);
+  CHECK_THAT(outcomes[3].message, Catch::Contains("waits for 2023-01"));
+  CHECK(must(s.get_month("ok", ym("2023-02"))).status == month_status::running);
+  CHECK(must(s.get_month("taken", ym("2023-02"))).status == month_status::pending);
+  CHECK(must(s.list_attempts("taken", ym("2023-02"))).empty());
+
+  // On its own, too: the month it waits for must be COMPLETED.
+  auto early = claim_of("taken", ym("2023-03"), 13);
+  early.after = ym("2023-02");
+  CHECK_FALSE(must(s.claim(early, t0 + 2s)).applied);
+}
+
 TEST_CASE("an empty batch applies nothing and reports nothing") {
   FOR_EACH_BACKEND(db);
   auto& s = db->main();
