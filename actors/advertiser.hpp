@@ -4,11 +4,12 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "actors/interfaces.hpp"
+#include "actors/job_queue.hpp"
+#include "domain/advertiser_phase.hpp"
 #include "domain/clock.hpp"
 #include "domain/due_plan.hpp"
 #include "domain/retry_policy.hpp"
@@ -25,60 +26,89 @@ struct advertiser_settings {
   std::chrono::milliseconds job_timeout = std::chrono::minutes{25};
   /// Limit for a store round trip before it counts as failed.
   std::chrono::milliseconds store_timeout = std::chrono::seconds{60};
+  /// Mixed into each actor's random numbers (lease tokens, jitter).
+  uint64_t seed = 0;
   committer_actor committer;
   store_reader_actor reader;
   job_pool_actor pool;
+  std::shared_ptr<job_queue> queue;
 };
 
 struct advertiser_state {
-  enum class phase { idle, loading, reserving, claiming, running, recording };
+  /// A month due_plan decided to run, until it is claimed.
+  struct plan {
+    year_month month;
+    run_reason reason = run_reason::live;
+    bool create_row = false;
+    bool closes_month = false;
+  };
 
   /// The attempt this actor has claimed and not yet recorded.
   struct attempt {
-    year_month month;
-    run_reason reason = run_reason::live;
-    bool closes_month = false;
+    plan what;
     int64_t lease_token = 0;
-    uint64_t ticket = 0;
     int number = 1;
     timestamp started_at{};
   };
 
+  advertiser_state() = default;
+  advertiser_state(const advertiser_state&) = delete;
+  advertiser_state& operator=(const advertiser_state&) = delete;
+  /// Gives up whatever it holds in the runners' queue.
+  ~advertiser_state();
+
   std::shared_ptr<const advertiser_settings> cfg;
+  caf::actor_id id = 0;
   advertiser who;
+  /// Its month rows as the store has them (without the advertiser id).
   std::vector<month_state> months;
-  bool loaded = false;
-  phase now = phase::idle;
+  advertiser_machine machine;
+  std::optional<plan> planned;
   std::optional<attempt> in_flight;
-  /// An outcome whose recording failed; written again before anything else.
+  /// An outcome not yet durable; written again before anything else.
   std::optional<transition> unrecorded;
-  /// Timers carry this; a timer with an older number is stale.
+  /// When the month in backoff may run again.
+  timestamp retry_at{};
+  /// The one wake-up pending, and the generation it carries: an older one is stale.
+  std::optional<timestamp> wake_at;
   uint64_t timer_generation = 0;
-  /// Consecutive store failures, for the reconnect backoff.
-  int store_failures = 0;
-  /// Consecutive lost claims: stop re-reading after a few until the next tick.
-  int lost_claims = 0;
-  /// A tick arrived while busy: refresh once the current work is done.
-  bool tick_pending = false;
-  bool draining = false;
+  uint64_t random = 0;
   /// Operator changes (retry, activate) written but not yet answered: a
   /// drain waits for them, so their caller always gets an answer.
   int changes_in_flight = 0;
-  /// The pool said "queue full": it waits for `slot_atom`.
-  bool deferred = false;
   std::vector<caf::typed_response_promise<bool>> drain_waiters;
-  std::string explanation = "starting";
-  /// While idle on a timer: what it waits for (backoff or store trouble).
-  std::optional<advertiser_activity> waiting;
-  std::mt19937_64 random;
 
   static inline const char* name = "advertiser";
 };
 
 /// One advertiser: runs its months strictly in order, one at a time, each
-/// state change durable before the next step.
+/// state change durable before the next step (see domain/advertiser_phase).
+/// `months`, when the spawner read them already, spares it the first read.
 advertiser_actor::behavior_type
 advertiser_agent(advertiser_actor::stateful_pointer<advertiser_state> self,
-                 std::shared_ptr<const advertiser_settings> cfg, advertiser who);
+                 std::shared_ptr<const advertiser_settings> cfg, advertiser who,
+                 std::optional<month_list> months);
+
+// What the actor knows, kept apart from how it talks (advertiser_records.cpp).
+
+month_state* find_month(advertiser_state& st, year_month month);
+void upsert_month(advertiser_state& st, month_state row);
+/// Its rows as the actor keeps them: the advertiser id is its own.
+std::vector<month_state> kept_rows(month_list rows);
+due_context context(const advertiser_state& st, std::span<const month_state> months,
+                    bool on_tick);
+/// A RUNNING month of this node that no attempt of this actor holds: its
+/// predecessor crashed. The failure to record for it.
+std::optional<fail_request> orphan_failure(const advertiser_state& st);
+/// The outcome to record for the attempt in flight, logged as the job's end.
+transition outcome_of(advertiser_state& st, const job_result& result);
+/// What is due once `month` is COMPLETED (not a tick's decision).
+due_decision decide_after(advertiser_state& st, year_month month);
+/// A recorded outcome, applied to the actor's copy of the store and logged.
+void apply_recorded(advertiser_state& st, const transition& t);
+/// What it is doing now, for operators.
+advertiser_activity activity_of(const advertiser_state& st, int64_t ahead);
+/// A 63-bit random number from the actor's own stream.
+uint64_t next_random(advertiser_state& st);
 
 } // namespace cdp

@@ -1,6 +1,7 @@
 #include "actors/engine.hpp"
 
 #include <algorithm>
+#include <random>
 
 #include <spdlog/spdlog.h>
 
@@ -51,9 +52,12 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
   e.reader = sys.spawn<caf::detached>(
     store_reader, cfg.store.url, store,
     store_reader_settings{options.clk, cfg.backfill_months, cfg.retry, cfg.reaper.stale_after});
+  auto queue = std::make_shared<job_queue>(
+    job_queue_settings{cfg.pool.max_size, cfg.pool.queue_capacity, cfg.pool.backfill_share});
   e.pool = sys.spawn(job_pool, job_pool_settings{cfg.pool.core_size, cfg.pool.max_size,
-                                                 cfg.pool.queue_capacity, cfg.job.timeout,
-                                                 options.make_job, options.metrics});
+                                                 cfg.pool.queue_capacity, cfg.pool.backfill_share,
+                                                 cfg.job.timeout, options.make_job,
+                                                 options.metrics, queue});
   shared->clk = options.clk;
   shared->retry = cfg.retry;
   shared->backfill_months = cfg.backfill_months;
@@ -62,6 +66,8 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
   shared->committer = e.committer;
   shared->reader = e.reader;
   shared->pool = e.pool;
+  shared->queue = queue;
+  shared->seed = std::random_device{}();
   e.supervisor = sys.spawn(supervisor, std::shared_ptr<const advertiser_settings>{shared},
                            options.restarts);
   e.director = sys.spawn(director, director_settings{cfg.schedule.tick_interval,

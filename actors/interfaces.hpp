@@ -58,32 +58,35 @@ using store_reader_actor = caf::typed_actor<
   /// Up to `n` backfilling advertisers and their months (two queries).
   caf::replies_to<backfilling_atom, int32_t>::with<advertiser_list, month_list>>;
 
-/// Runs one job at a time on its own thread.
+/// Runs one job at a time on its own thread: it pulls the next job from the
+/// runners' queue (actors/job_queue.hpp) and tells the job's advertiser the
+/// result itself.
 using job_runner_actor = caf::typed_actor<
-  caf::replies_to<job_request>::with<job_result>>;
+  /// Internal: take the next job (or look at the mailbox after an idle wait).
+  caf::reacts_to<run_atom>>;
 
-/// The bounded pool of job runners with its two-lane queue.
+/// Owns the job runners: starts `core-size`, adds one while jobs wait and
+/// every runner is busy (up to `max-size`), and gives up on a runner whose
+/// job outlived its timeout. Jobs never pass through it.
 using job_pool_actor = caf::typed_actor<
-  /// A place in the queue; errc::queue_full when there is none, and then the
-  /// caller gets `slot_atom` once one frees up (deferred, never dropped).
-  caf::replies_to<reserve_atom, job_lane>::with<uint64_t>,
-  /// Runs a job on a reserved place; the result when it ends.
-  caf::replies_to<run_atom, uint64_t, job_request>::with<job_result>,
-  /// Gives back a reserved place that will not be used; ticket 0 hands back
-  /// an unused wake-up (`slot_atom`) so the next deferred advertiser gets it.
-  caf::reacts_to<release_atom, uint64_t>,
+  /// Every runner is busy and jobs wait: one more runner, up to max-size.
+  caf::reacts_to<grow_atom>,
   caf::replies_to<stats_atom>::with<pool_stats>,
   /// While the sender (the advertiser with this id) waits, how many jobs and
-  /// deferred advertisers are ahead of it; -1 when its job is on a runner or
-  /// it waits for nothing here.
-  caf::replies_to<position_atom, std::string>::with<int64_t>>;
+  /// waiting advertisers are ahead of it in its lane; -1 when its job is on a
+  /// runner or it waits for nothing here.
+  caf::replies_to<position_atom, std::string>::with<int64_t>,
+  /// Internal: look for runners stuck past their job's timeout (generation).
+  caf::reacts_to<tick_atom, uint64_t>>;
 
 /// One advertiser: its cursor, its in-flight attempt, its retry timer.
 using advertiser_actor = caf::typed_actor<
   /// Run what is due now; carries the advertiser's current record.
   caf::reacts_to<due_atom, advertiser>,
-  /// A place in the job queue freed up after this advertiser was deferred.
+  /// A place in the runners' queue is its own now (it waited in line).
   caf::reacts_to<slot_atom>,
+  /// Its job ended (lease token of the attempt, result), from the runner.
+  caf::reacts_to<done_atom, int64_t, job_result>,
   /// Reread the months from the store (an operator changed them).
   caf::reacts_to<reload_atom>,
   /// The reaper failed one of this advertiser's months.

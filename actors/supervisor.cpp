@@ -15,7 +15,7 @@ using self_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
 
 advertiser_actor spawn_child(self_ptr self, const advertiser& record) {
   auto& st = self->state;
-  auto hdl = self->spawn(advertiser_agent, st.settings, record);
+  auto hdl = self->spawn(advertiser_agent, st.settings, record, std::optional<month_list>{});
   self->monitor(hdl);
   st.ids[hdl.address()] = record.id;
   return hdl;

@@ -121,7 +121,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pool_stats& x) {
   return f(caf::meta::type_name("pool_stats"), x.core_size, x.max_size, x.queue_capacity,
            x.runners, x.busy, x.queued_live, x.queued_backfill, x.reserved, x.jobs_done,
-           x.deferrals);
+           x.deferrals, x.waiting_live, x.waiting_backfill, x.busy_backfill,
+           x.jobs_done_backfill, x.coalesced);
 }
 
 template <class Inspector>

@@ -71,9 +71,19 @@ struct pool_stats {
   int busy = 0;
   int queued_live = 0;
   int queued_backfill = 0;
+  /// Places held by advertisers whose claim is not queued yet.
   int reserved = 0;
   int64_t jobs_done = 0;
+  /// Times an advertiser found no free place and waited in line.
   int64_t deferrals = 0;
+  /// Advertisers waiting in line for a place, per lane.
+  int waiting_live = 0;
+  int waiting_backfill = 0;
+  /// Runners on backfill jobs (batch.backfill_share guards their number).
+  int busy_backfill = 0;
+  int64_t jobs_done_backfill = 0;
+  /// Refreshes asked for while the same month was queued or running.
+  int64_t coalesced = 0;
 };
 
 /// What one advertiser's actor is doing now: the engine's half of "why is it

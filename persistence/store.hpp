@@ -41,7 +41,7 @@ struct claim_request {
   /// Applies only if this earlier month of the advertiser is COMPLETED by
   /// then: the claim of m+1 that goes out with the completion of m is
   /// refused when that completion is (months run strictly in order).
-  std::optional<year_month> after;
+  std::optional<year_month> after = std::nullopt;
 };
 
 /// RUNNING → COMPLETED for the holder of `lease_token`, and the advertiser's

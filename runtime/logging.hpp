@@ -13,6 +13,7 @@ namespace cdp {
 
 /// Installs the default logger: console (stdout) plus a rotating file
 /// (10 MiB × 5) at `file`, whose folder is created. `level` is spdlog's name.
+/// Asynchronous: call `spdlog::shutdown()` before exit to write the rest.
 status setup_logging(const std::string& level, const std::string& file);
 
 /// Logs with `[advertiser=ID month=YYYY-MM]` in front, so every job line can

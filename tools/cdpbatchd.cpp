@@ -82,9 +82,7 @@ std::string node_name(const cdp::config& cfg) {
 }
 
 int run(const cdp::config& cfg, bool demo) {
-  // Stop signals are taken by sigwait below; threads started later inherit the mask.
   auto signals = stop_signals();
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   auto clk = std::make_shared<cdp::system_clock>(cfg.schedule.timezone, cfg.schedule.current_month);
   auto node = node_name(cfg);
   spdlog::info("cdpbatchd {} starting: node {}, store {}, job {}, tick {}, current month {}",
@@ -186,9 +184,15 @@ int main(int argc, char** argv) {
     std::cout << "# effective configuration (" << config_path << ")\n" << cdp::render_config(cfg);
     return 0;
   }
+  // Stop signals are taken by sigwait in run(); every thread started from
+  // here on (the logger's first) inherits the mask.
+  auto signals = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   if (auto logging = cdp::setup_logging(cfg.log.level, cfg.log.file); !logging) {
     std::cerr << "cdpbatchd: " << logging.error().message << '\n';
     return 2;
   }
-  return run(cfg, demo);
+  auto code = run(cfg, demo);
+  spdlog::shutdown();
+  return code;
 }
