@@ -71,7 +71,8 @@ constexpr query select_advertisers{
 constexpr query update_active{
   "cdp_update_active",
   "UPDATE advertisers SET active = $2::boolean,"
-  " deactivation_reason = CASE WHEN $2::boolean THEN '' ELSE $3::text END,"
+  " deactivation_reason = CASE WHEN $2::boolean THEN ''"
+  "   WHEN NOT active AND deactivation_reason <> '' THEN deactivation_reason ELSE $3::text END,"
   " updated_at = cdp_ts($4::bigint)"
   " WHERE advertiser_id = $1::text"};
 

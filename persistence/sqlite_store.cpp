@@ -36,7 +36,9 @@ constexpr const char* select_advertisers =
 constexpr const char* update_active = R"sql(
 UPDATE advertisers
    SET active = ?2,
-       deactivation_reason = CASE WHEN ?2 THEN '' ELSE ?3 END,
+       deactivation_reason = CASE WHEN ?2 THEN ''
+                                  WHEN NOT active AND deactivation_reason <> '' THEN deactivation_reason
+                                  ELSE ?3 END,
        updated_at = ?4
  WHERE advertiser_id = ?1)sql";
 

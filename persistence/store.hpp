@@ -159,7 +159,8 @@ public:
                                                std::span<const customer_event> events) = 0;
   virtual expected<advertiser> get_advertiser(const std::string& id) = 0;
   virtual expected<std::vector<advertiser>> list_advertisers(bool active_only) = 0;
-  /// Activating clears the deactivation reason.
+  /// Activating clears the deactivation reason; deactivating an advertiser
+  /// that is already inactive keeps the reason it was first deactivated for.
   virtual status set_active(const std::string& id, bool active,
                             const std::string& reason, timestamp now) = 0;
   /// Repairs type/cursor/last-completed when they drifted from the months.

@@ -128,7 +128,7 @@ TEST_CASE("unknown advertisers and months are not_found everywhere") {
   CHECK(must(s.count_months_by_status()).pending == 2);
 }
 
-TEST_CASE("deactivating stores the reason and activating clears it") {
+TEST_CASE("deactivating stores the first reason and activating clears it") {
   FOR_EACH_BACKEND(db);
   auto& s = db->main();
   auto t0 = at(ym("2024-12"));
@@ -141,6 +141,10 @@ TEST_CASE("deactivating stores the reason and activating clears it") {
   CHECK(off.updated_at == t0 + 1h);
   CHECK(must(s.list_advertisers(true)).empty());
   CHECK(must(s.list_advertisers(false)).size() == 1);
+
+  // The first cause stays: an operator's later switch-off must not hide it.
+  must(s.set_active("adv-1", false, "deactivated by an operator", t0 + 90min));
+  CHECK(must(s.get_advertiser("adv-1")).deactivation_reason == "2024-03 failed after 3 retries");
 
   must(s.set_active("adv-1", true, "ignored when activating", t0 + 2h));
   auto on = must(s.get_advertiser("adv-1"));
