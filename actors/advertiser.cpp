@@ -68,6 +68,7 @@ claim_request claim_for(advertiser_state& st, const advertiser_state::plan& p) {
   r.allow_refresh = row != nullptr && row->status == month_status::completed;
   r.create_if_missing = p.create_row;
   r.max_retries = st.cfg->retry.max_retries;
+  r.lease_epoch = st.epoch;
   return r;
 }
 
@@ -75,8 +76,16 @@ claim_request claim_for(advertiser_state& st, const advertiser_state::plan& p) {
 void claimed(advertiser_state& st, const claim_request& r, month_state row) {
   auto number = row.retry_count + 1;
   upsert_month(st, std::move(row));
-  st.in_flight = advertiser_state::attempt{*st.planned, r.lease_token, number, st.cfg->clk->now()};
+  st.in_flight = advertiser_state::attempt{*st.planned, r.lease_token, number,
+                                           st.cfg->clk->now(), r.lease_epoch};
   st.planned.reset();
+}
+
+/// A refused claim or outcome; refused for the lease, this node runs the
+/// advertiser no more.
+void note_refusal(advertiser_state& st, const outcome_batch& out, size_t at) {
+  if (out.size() > at && out[at].code == errc::lease_lost && !out[at].applied)
+    st.lease_lost = true;
 }
 
 void log_lost_claim(const advertiser_state& st, year_month month, const std::string& why) {
@@ -96,6 +105,10 @@ void load(self_ptr self) {
 
 void decide_now(self_ptr self, bool on_tick) {
   auto& st = self->state;
+  if (!may_claim(st)) {
+    feed(self, advertiser_event{input::decided, due_kind::nothing});
+    return;
+  }
   if (auto orphan = orphan_failure(st)) {
     st.unrecorded = std::move(*orphan);
     feed(self, advertiser_event{input::decided, due_kind::orphan});
@@ -136,6 +149,7 @@ void claim(self_ptr self) {
       [=](outcome_batch& out) {
         auto& st = self->state;
         if (out.empty() || !out.front().applied || !out.front().row) {
+          note_refusal(st, out, 0);
           log_lost_claim(st, r.month, out.empty() ? "no outcome" : out.front().message);
           st.planned.reset();
           feed(self, input::claim_lost);
@@ -165,6 +179,8 @@ void enqueue(self_ptr self) {
 /// and a place is free without overtaking anyone.
 std::optional<claim_request> chained_claim_of(self_ptr self, const complete_request& done) {
   auto& st = self->state;
+  if (!may_claim(st))
+    return std::nullopt;
   // A refresh of the current month is a tick's to ask for, never chained.
   auto d = decide_after(st, done.month);
   if (d.what != due_decision::kind::run || *d.month == done.month)
@@ -194,6 +210,7 @@ void record(self_ptr self, bool chain) {
         if (out.empty() || !out.front().applied) {
           spdlog::warn("[advertiser={}] outcome not recorded, the claim was taken over: {}",
                        st.who.id, out.empty() ? std::string{"no outcome"} : out.front().message);
+          note_refusal(st, out, 0);
           st.unrecorded.reset();
           st.planned.reset();
           feed(self, input::outcome_lost);
@@ -209,6 +226,7 @@ void record(self_ptr self, bool chain) {
             e.next = chained_claim::applied;
             e.live = live;
           } else {
+            note_refusal(st, out, 1);
             log_lost_claim(st, next->month, out.size() > 1 ? out[1].message : "no outcome");
             st.planned.reset();
             e.next = chained_claim::lost;
@@ -363,9 +381,10 @@ advertiser_state::~advertiser_state() {
 advertiser_actor::behavior_type
 advertiser_agent(advertiser_actor::stateful_pointer<advertiser_state> self,
                  std::shared_ptr<const advertiser_settings> cfg, advertiser who,
-                 std::optional<month_list> months) {
+                 std::optional<month_list> months, int64_t lease_epoch) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
+  st.epoch = lease_epoch;
   st.id = self->id();
   st.who = std::move(who);
   // Only the id and the switch matter here; the name is the store's.
@@ -421,6 +440,14 @@ advertiser_agent(advertiser_actor::stateful_pointer<advertiser_state> self,
       auto promise = self->make_response_promise<bool>();
       st.drain_waiters.push_back(promise);
       return promise;
+    },
+    [=](lease_atom, int64_t epoch) {
+      // Taken again after it was lost or given back: it runs under the new
+      // epoch, from the months as the store has them now.
+      auto& st = self->state;
+      st.epoch = epoch;
+      st.lease_lost = false;
+      feed(self, input::reload);
     },
     [=](retry_atom, uint64_t generation) {
       auto& st = self->state;

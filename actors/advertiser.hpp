@@ -23,6 +23,9 @@ struct advertiser_settings {
   int backfill_months = 24;
   /// This daemon's name on its claims.
   std::string node_id;
+  /// Cluster mode: an advertiser runs only on the node that leases it, and
+  /// its claims and outcomes carry the lease's epoch.
+  bool leased = false;
   std::chrono::milliseconds job_timeout = std::chrono::minutes{25};
   /// Limit for a store round trip before it counts as failed.
   std::chrono::milliseconds store_timeout = std::chrono::seconds{60};
@@ -49,6 +52,8 @@ struct advertiser_state {
     int64_t lease_token = 0;
     int number = 1;
     timestamp started_at{};
+    /// The lease epoch the claim was made under; its outcome carries it.
+    int64_t epoch = 0;
   };
 
   advertiser_state() = default;
@@ -65,6 +70,11 @@ struct advertiser_state {
   advertiser_machine machine;
   std::optional<plan> planned;
   std::optional<attempt> in_flight;
+  /// This node's lease epoch on the advertiser (0: not leased).
+  int64_t epoch = 0;
+  /// The store refused a transition: another node holds the lease now. No
+  /// claim from here on; the supervisor stops this actor.
+  bool lease_lost = false;
   /// An outcome not yet durable; written again before anything else.
   std::optional<transition> unrecorded;
   /// When the month in backoff may run again.
@@ -83,11 +93,12 @@ struct advertiser_state {
 
 /// One advertiser: runs its months strictly in order, one at a time, each
 /// state change durable before the next step (see domain/advertiser_phase).
-/// `months`, when the spawner read them already, spares it the first read.
+/// `months`, when the spawner read them already, spares it the first read;
+/// `lease_epoch` is this node's lease on it (0 outside cluster mode).
 advertiser_actor::behavior_type
 advertiser_agent(advertiser_actor::stateful_pointer<advertiser_state> self,
                  std::shared_ptr<const advertiser_settings> cfg, advertiser who,
-                 std::optional<month_list> months);
+                 std::optional<month_list> months, int64_t lease_epoch);
 
 // What the actor knows, kept apart from how it talks (advertiser_records.cpp).
 
@@ -108,6 +119,9 @@ due_decision decide_after(advertiser_state& st, year_month month);
 void apply_recorded(advertiser_state& st, const transition& t);
 /// What it is doing now, for operators.
 advertiser_activity activity_of(const advertiser_state& st, int64_t ahead);
+/// Whether it may claim here: outside cluster mode always, in it only under
+/// a lease the store has not refused.
+bool may_claim(const advertiser_state& st);
 /// A 63-bit random number from the actor's own stream.
 uint64_t next_random(advertiser_state& st);
 

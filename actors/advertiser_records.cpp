@@ -28,6 +28,10 @@ double unit_random(advertiser_state& st) {
 
 } // namespace
 
+bool may_claim(const advertiser_state& st) {
+  return !st.lease_lost && (!st.cfg->leased || st.epoch != 0);
+}
+
 uint64_t next_random(advertiser_state& st) {
   return splitmix(st.random) >> 1;
 }
@@ -74,7 +78,7 @@ std::optional<fail_request> orphan_failure(const advertiser_state& st) {
       continue;
     fail_request f{st.who.id, m.month, m.lease_token,
                    "interrupted: the advertiser's actor restarted while this month was running",
-                   cfg.clk->now(), std::nullopt};
+                   cfg.clk->now(), std::nullopt, st.epoch};
     if (m.retry_count >= m.max_retries) {
       f.next_attempt_at.reset();
       f.deactivate_reason = "month " + m.month.to_string() + " interrupted after "
@@ -111,7 +115,8 @@ transition outcome_of(advertiser_state& st, const job_result& result) {
     // What follows once this month counts as done decides cursor and promotion.
     auto next = decide_after(st, month);
     complete_request c{st.who.id,          month, a.lease_token, result.processed_records,
-                       result.failed_records, a.what.closes_month, std::nullopt, false};
+                       result.failed_records, a.what.closes_month, std::nullopt, false,
+                       a.epoch};
     c.backfill_done = st.who.type == advertiser_type::new_advertiser
                       && next.what == due_decision::kind::promote;
     c.next_cursor = next.month && next.what != due_decision::kind::idle ? next.month
@@ -121,7 +126,8 @@ transition outcome_of(advertiser_state& st, const job_result& result) {
   const auto* row = find_month(st, month);
   auto retries_used = row ? row->retry_count : 0;
   auto max_retries = row ? row->max_retries : cfg.retry.max_retries;
-  fail_request f{st.who.id, month, a.lease_token, result.error, std::nullopt, std::nullopt};
+  fail_request f{st.who.id,    month,        a.lease_token, result.error,
+                 std::nullopt, std::nullopt, a.epoch};
   if (retries_used < max_retries) {
     f.next_attempt_at = now + cfg.retry.delay(retries_used + 1, unit_random(st));
     log_job(spdlog::level::warn, st.who.id, month,
@@ -196,6 +202,11 @@ advertiser_activity activity_of(const advertiser_state& st, int64_t ahead) {
       if (m.draining) {
         a.now = shown::draining;
         a.explanation = "draining: takes no new work";
+        break;
+      }
+      if (!may_claim(st)) {
+        a.now = shown::idle;
+        a.explanation = "not leased to this node: another node runs this advertiser";
         break;
       }
       auto d = decide(context(st, st.months, false));

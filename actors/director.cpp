@@ -1,5 +1,7 @@
 #include "actors/director.hpp"
 
+#include <utility>
+
 #include <spdlog/spdlog.h>
 
 #include "actors/errors.hpp"
@@ -36,7 +38,8 @@ void tick(self_ptr self) {
         st.settings.metrics->tick_done(took);
         spdlog::debug("director: tick handed out {} active advertisers in {}ms", n,
                       took.count() / 1000);
-        arm(self, st.settings.tick_interval);
+        arm(self, std::exchange(st.resync, false) ? std::chrono::milliseconds{0}
+                                                  : st.settings.tick_interval);
       },
       [=](caf::error& err) {
         auto& st = self->state;
@@ -76,6 +79,18 @@ director(director_actor::stateful_pointer<director_state> self, director_setting
           },
           [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
       return promise;
+    },
+    [=](sync_atom) {
+      auto& st = self->state;
+      if (st.draining)
+        return;
+      if (!st.next_tick) {
+        // A tick is under way: another one follows it at once.
+        st.resync = true;
+        return;
+      }
+      ++st.generation;
+      tick(self);
     },
     [=](schedule_atom) {
       const auto& st = self->state;

@@ -29,6 +29,8 @@ struct director_state {
   /// When the armed tick fires; nullopt while a tick's list is being read.
   std::optional<timestamp> next_tick;
   bool draining = false;
+  /// Asked to tick while a tick was under way: the next one follows at once.
+  bool resync = false;
   int store_failures = 0;
   static inline const char* name = "director";
 };

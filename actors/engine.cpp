@@ -10,6 +10,7 @@
 #include "actors/director.hpp"
 #include "actors/errors.hpp"
 #include "actors/job_pool.hpp"
+#include "actors/node_agent.hpp"
 #include "actors/operator_agent.hpp"
 #include "actors/reaper.hpp"
 #include "actors/store_reader.hpp"
@@ -47,11 +48,12 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
   // claim could commit after its advertiser already counted it as failed.
   auto store = options.store;
   store.statement_timeout = std::min(store.statement_timeout, shared->store_timeout / 2);
+  bool clustered = options.registration && store_is_shared(cfg.store.url);
+  store_reader_settings reading{options.clk, cfg.backfill_months, cfg.retry,
+                                cfg.reaper.stale_after, cfg.node.lease_ttl, clustered};
   e.committer = sys.spawn<caf::detached>(committer, cfg.store.url, store, options.clk,
                                          options.metrics);
-  e.reader = sys.spawn<caf::detached>(
-    store_reader, cfg.store.url, store,
-    store_reader_settings{options.clk, cfg.backfill_months, cfg.retry, cfg.reaper.stale_after});
+  e.reader = sys.spawn<caf::detached>(store_reader, cfg.store.url, store, reading);
   auto queue = std::make_shared<job_queue>(
     job_queue_settings{cfg.pool.max_size, cfg.pool.queue_capacity, cfg.pool.backfill_share});
   e.pool = sys.spawn(job_pool, job_pool_settings{cfg.pool.core_size, cfg.pool.max_size,
@@ -62,6 +64,7 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
   shared->retry = cfg.retry;
   shared->backfill_months = cfg.backfill_months;
   shared->node_id = options.node_id;
+  shared->leased = clustered;
   shared->job_timeout = cfg.job.timeout;
   shared->committer = e.committer;
   shared->reader = e.reader;
@@ -74,13 +77,18 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
                                                      shared->store_timeout, e.reader,
                                                      e.supervisor, options.metrics,
                                                      options.clk});
-  e.reaper = sys.spawn(reaper, reaper_settings{cfg.reaper.interval, cfg.reaper.stale_after,
+  // In cluster mode the reaper frees a dead node's months as soon as its
+  // lease expires, so it looks as often as the nodes beat.
+  auto reap_every = clustered ? std::min(cfg.reaper.interval, cfg.node.heartbeat)
+                              : cfg.reaper.interval;
+  e.reaper = sys.spawn(reaper, reaper_settings{reap_every, cfg.reaper.stale_after,
                                                shared->store_timeout, e.reader, e.supervisor,
                                                options.metrics});
+  auto operator_reading = reading;
+  operator_reading.reap_dead_nodes = false;
   for (int i = 0; i < operator_readers; ++i)
-    e.operator_readers.push_back(sys.spawn<caf::detached>(
-      store_reader, cfg.store.url, store,
-      store_reader_settings{options.clk, cfg.backfill_months, cfg.retry, cfg.reaper.stale_after}));
+    e.operator_readers.push_back(
+      sys.spawn<caf::detached>(store_reader, cfg.store.url, store, operator_reading));
   operator_settings desk;
   desk.token = cfg.http.token;
   desk.node_id = options.node_id;
@@ -99,6 +107,20 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
                                caf::actor_cast<caf::actor>(e.operations)};
   for (const auto& r : e.operator_readers)
     core.push_back(caf::actor_cast<caf::actor>(r));
+  if (options.registration) {
+    node_settings membership;
+    membership.registered = options.registration;
+    membership.node_id = options.node_id;
+    membership.clk = options.clk;
+    membership.heartbeat = cfg.node.heartbeat;
+    membership.lease_ttl = cfg.node.lease_ttl;
+    membership.leased = clustered;
+    membership.ask_timeout = shared->store_timeout;
+    membership.supervisor = e.supervisor;
+    membership.director = e.director;
+    e.node = sys.spawn<caf::detached>(node_agent, membership);
+    core.push_back(caf::actor_cast<caf::actor>(e.node));
+  }
   e.watchdog = sys.spawn(watchdog, std::move(core), options.on_core_failure);
   return e;
 }
@@ -109,11 +131,21 @@ expected<int64_t> engine::drain(caf::actor_system& sys, std::chrono::millisecond
   self->request(director, limit, drain_atom_v)
     .receive([&](int64_t n) { result = n; },
              [&](caf::error& err) { result = from_caf_error(err); });
+  if (result && node)
+    self->request(node, std::chrono::seconds{10}, leave_atom_v)
+      .receive([](bool) {},
+               [&](caf::error& err) {
+                 spdlog::warn("could not leave the cluster cleanly: {}; the other nodes take "
+                              "over once this node's lease expires",
+                              from_caf_error(err).message);
+               });
   return result;
 }
 
 void engine::stop() {
   caf::anon_send_exit(watchdog, caf::exit_reason::user_shutdown);
+  if (node)
+    caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(operations, caf::exit_reason::user_shutdown);
   for (const auto& r : operator_readers)
     caf::anon_send_exit(r, caf::exit_reason::user_shutdown);

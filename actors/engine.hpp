@@ -32,6 +32,10 @@ struct engine_options {
   std::function<void(const std::string& what)> on_core_failure;
   /// Where the engine's actors record what they measure.
   std::shared_ptr<engine_metrics> metrics = std::make_shared<engine_metrics>();
+  /// The store object this daemon registered its node on (register_node).
+  /// With one, a node actor renews the heartbeat and, on a shared store
+  /// (PostgreSQL), leases this node's share of the advertisers: cluster mode.
+  std::shared_ptr<cdp::store> registration = nullptr;
 };
 
 /// The running actors, wired together.
@@ -45,12 +49,15 @@ struct engine {
   /// Every operator operation (REST API and console), on its own reader.
   operator_actor operations;
   std::vector<store_reader_actor> operator_readers;
+  /// Heartbeat and leases; absent without a registration.
+  node_actor node;
   /// Monitors the actors above and reports one that dies.
   caf::actor watchdog;
   std::shared_ptr<engine_metrics> metrics;
 
   /// Stops ticking and claiming; waits until in-flight jobs are recorded
-  /// (or `limit` passes). The number of advertisers drained, or an error.
+  /// (or `limit` passes), then leaves the cluster so other nodes take its
+  /// advertisers at once. The number of advertisers drained, or an error.
   expected<int64_t> drain(caf::actor_system& sys, std::chrono::milliseconds limit);
 
   /// Ends every actor; `~actor_system` then waits for them.

@@ -56,7 +56,9 @@ using store_reader_actor = caf::typed_actor<
   /// The latest `n` failed attempts of all advertisers, newest first.
   caf::replies_to<failures_atom, int32_t>::with<attempt_list>,
   /// Up to `n` backfilling advertisers and their months (two queries).
-  caf::replies_to<backfilling_atom, int32_t>::with<advertiser_list, month_list>>;
+  caf::replies_to<backfilling_atom, int32_t>::with<advertiser_list, month_list>,
+  /// The daemons sharing the store (the cluster view).
+  caf::replies_to<nodes_atom>::with<node_list>>;
 
 /// Runs one job at a time on its own thread: it pulls the next job from the
 /// runners' queue (actors/job_queue.hpp) and tells the job's advertiser the
@@ -102,6 +104,8 @@ using advertiser_actor = caf::typed_actor<
   caf::replies_to<activity_atom>::with<advertiser_activity>,
   /// Take no new work; answers once nothing is in flight.
   caf::replies_to<drain_atom>::with<bool>,
+  /// This node's lease on the advertiser has a new epoch: claims carry it.
+  caf::reacts_to<lease_atom, int64_t>,
   /// Internal: a retry or backoff timer fired (generation number).
   caf::reacts_to<retry_atom, uint64_t>>;
 
@@ -132,6 +136,11 @@ using supervisor_actor = caf::typed_actor<
   caf::replies_to<drain_atom>::with<int64_t>,
   /// How many advertiser actors are alive.
   caf::replies_to<alive_atom>::with<int64_t>,
+  /// Cluster mode: the leases this node holds now. Only leased advertisers
+  /// get an actor; one whose lease went elsewhere is drained and stopped.
+  /// Answers whether it holds leases of advertisers that have no actor yet
+  /// (the director's next tick gives them one).
+  caf::replies_to<lease_atom, lease_list>::with<bool>,
   /// Internal: restart a crashed advertiser after its backoff.
   caf::reacts_to<restart_atom, std::string>>;
 
@@ -143,6 +152,8 @@ using director_actor = caf::typed_actor<
   caf::replies_to<trigger_atom, std::string>::with<advertiser>,
   /// When the next schedule tick fires.
   caf::replies_to<schedule_atom>::with<tick_schedule>,
+  /// Ticks now (this node took new leases).
+  caf::reacts_to<sync_atom>,
   /// Stops ticking and drains the advertisers.
   caf::replies_to<drain_atom>::with<int64_t>>;
 
@@ -152,6 +163,15 @@ using reaper_actor = caf::typed_actor<
   caf::reacts_to<tick_atom, uint64_t>,
   /// Reaps now; the months it failed.
   caf::replies_to<reap_atom>::with<month_list>>;
+
+/// This daemon's membership: heartbeat and, when several daemons share the
+/// store, lease balancing. Spawned detached with the store connection the
+/// node registered on (on PostgreSQL its session holds the node id).
+using node_actor = caf::typed_actor<
+  /// Internal: the heartbeat period (generation number).
+  caf::reacts_to<tick_atom, uint64_t>,
+  /// Leaves the cluster (after a drain): marked stopped, leases freed.
+  caf::replies_to<leave_atom>::with<bool>>;
 
 /// Every operation an operator has, for the REST API and the admin console
 /// alike, so the two can never disagree. It validates what the operator typed
@@ -189,6 +209,8 @@ using operator_actor = caf::typed_actor<
   /// Store, director, supervisor and runners, each reported.
   caf::replies_to<health_atom>::with<health_report>,
   /// One frame of the console's live view.
-  caf::replies_to<watch_atom>::with<watch_frame>>;
+  caf::replies_to<watch_atom>::with<watch_frame>,
+  /// The daemons sharing the store: heartbeat age, advertisers, running jobs.
+  caf::replies_to<nodes_atom>::with<node_list>>;
 
 } // namespace cdp

@@ -344,6 +344,9 @@ operator_agent(operator_actor::stateful_pointer<operator_state> self, operator_s
           [=](caf::error& err) mutable { promise.deliver(relay(err, "the store reader")); });
       return promise;
     },
+    [=](nodes_atom) -> caf::result<node_list> {
+      return self->delegate(reader(self), nodes_atom_v);
+    },
     [=](attempts_atom, const std::string& raw_id,
         const std::string& raw_month) -> caf::result<attempt_list> {
       auto id = parse_advertiser_id(raw_id);

@@ -64,7 +64,16 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
     [=](reap_atom) -> caf::result<month_list> {
       const auto& cfg = self->state.settings;
       auto delays = retry_delays(cfg.retry);
-      return answer(db([&](store& s) { return s.reap_stale(now(), cfg.stale_after, delays); }));
+      return answer(db([&](store& s) -> expected<month_list> {
+        auto stale = s.reap_stale(now(), cfg.stale_after, delays);
+        if (!stale || !cfg.reap_dead_nodes)
+          return stale;
+        auto dead = s.reap_dead_nodes(now(), cfg.lease_ttl);
+        if (!dead)
+          return dead;
+        stale->insert(stale->end(), dead->begin(), dead->end());
+        return stale;
+      }));
     },
     [=](running_atom) -> caf::result<month_list> {
       return answer(db([&](store& s) { return s.running_months(); }));
@@ -121,6 +130,11 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
     },
     [=](failures_atom, int32_t n) -> caf::result<attempt_list> {
       return answer(db([&](store& s) { return s.recent_failures(n); }));
+    },
+    [=](nodes_atom) -> caf::result<node_list> {
+      return answer(db([&](store& s) {
+        return s.list_nodes(now(), self->state.settings.lease_ttl);
+      }));
     },
     [=](backfilling_atom, int32_t n) -> caf::result<advertiser_list, month_list> {
       advertiser_filter f;

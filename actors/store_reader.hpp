@@ -19,6 +19,10 @@ struct store_reader_settings {
   int backfill_months = 24;
   retry_policy retry;
   std::chrono::milliseconds stale_after = std::chrono::minutes{30};
+  /// node.lease_ttl: a node silent this long is dead (the cluster view, and
+  /// in cluster mode the reaper frees its months at once).
+  std::chrono::milliseconds lease_ttl = std::chrono::seconds{30};
+  bool reap_dead_nodes = false;
 };
 
 struct store_reader_state {

@@ -13,9 +13,21 @@ namespace {
 
 using self_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
 
+/// The epoch of this node's lease on `id` (0 outside cluster mode).
+int64_t epoch_of(const supervisor_state& st, const std::string& id) {
+  auto it = st.leases.find(id);
+  return it == st.leases.end() ? 0 : it->second;
+}
+
+/// Outside cluster mode every advertiser may run here.
+bool may_run(const supervisor_state& st, const std::string& id) {
+  return !st.settings->leased || st.leases.count(id) > 0;
+}
+
 advertiser_actor spawn_child(self_ptr self, const advertiser& record) {
   auto& st = self->state;
-  auto hdl = self->spawn(advertiser_agent, st.settings, record, std::optional<month_list>{});
+  auto hdl = self->spawn(advertiser_agent, st.settings, record, std::optional<month_list>{},
+                         epoch_of(st, record.id));
   self->monitor(hdl);
   st.ids[hdl.address()] = record.id;
   return hdl;
@@ -37,7 +49,16 @@ supervisor_state::child& ensure(self_ptr self, const advertiser& record) {
 
 /// Tells the advertiser's actor (spawned if it has none) to run what is due,
 /// or has a retiring one replaced once it stopped.
+void retire(self_ptr self, supervisor_state::child& c);
+
 void hand_out(self_ptr self, const advertiser& record) {
+  if (!may_run(self->state, record.id)) {
+    // Another node leases it; an actor left from before stops.
+    if (auto it = self->state.children.find(record.id);
+        it != self->state.children.end() && !it->second.retiring)
+      retire(self, it->second);
+    return;
+  }
   auto& c = ensure(self, record);
   if (!c.retiring)
     self->send(c.handle, due_atom_v, record);
@@ -235,6 +256,26 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       return promise;
     },
     [=](alive_atom) { return static_cast<int64_t>(self->state.ids.size()); },
+    [=](lease_atom, const lease_list& held) {
+      auto& st = self->state;
+      std::unordered_map<std::string, int64_t> now;
+      bool gained = false;
+      for (const auto& l : held) {
+        now.emplace(l.advertiser_id, l.epoch);
+        auto it = st.children.find(l.advertiser_id);
+        if (it == st.children.end())
+          gained = gained || !st.leases.count(l.advertiser_id);
+        else if (epoch_of(st, l.advertiser_id) != l.epoch && !it->second.retiring)
+          self->send(it->second.handle, lease_atom_v, l.epoch);
+      }
+      st.leases = std::move(now);
+      for (auto& [id, c] : st.children)
+        if (!c.retiring && !st.leases.count(id)) {
+          spdlog::info("[advertiser={}] lease gone to another node: stopping its actor here", id);
+          retire(self, c);
+        }
+      return gained && !st.draining;
+    },
     [=](restart_atom, const std::string& id) {
       auto& st = self->state;
       auto it = st.children.find(id);

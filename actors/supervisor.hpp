@@ -35,6 +35,8 @@ struct supervisor_state {
   restart_policy restarts;
   std::unordered_map<std::string, child> children;
   std::unordered_map<caf::actor_addr, std::string> ids;
+  /// Cluster mode (settings->leased): the epoch of each lease this node holds.
+  std::unordered_map<std::string, int64_t> leases;
   bool draining = false;
 
   static inline const char* name = "supervisor";

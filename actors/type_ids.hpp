@@ -33,6 +33,9 @@ using advertiser_list = std::vector<advertiser>;
 using month_list = std::vector<month_state>;
 using attempt_list = std::vector<attempt_record>;
 using running_job_list = std::vector<running_job>;
+using node_list = std::vector<node_view>;
+/// The leases this node holds now (cluster mode), by advertiser.
+using lease_list = std::vector<advertiser_lease>;
 
 } // namespace cdp
 
@@ -41,6 +44,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::outcome_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::job_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::job_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::job_lane)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::lease_list)
 
 CAF_BEGIN_TYPE_ID_BLOCK(cdpbatch, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(cdpbatch, (cdp::year_month))
@@ -107,6 +111,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(cdpbatch, caf::first_custom_type_id)
   CAF_ADD_ATOM(cdpbatch, cdp, backfilling_atom, "backfills")
   CAF_ADD_ATOM(cdpbatch, cdp, done_atom, "done")
   CAF_ADD_ATOM(cdpbatch, cdp, grow_atom, "grow")
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::node_view))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::node_list))
+  CAF_ADD_ATOM(cdpbatch, cdp, nodes_atom, "nodes")
+  CAF_ADD_ATOM(cdpbatch, cdp, lease_atom, "lease")
+  CAF_ADD_ATOM(cdpbatch, cdp, leave_atom, "leave")
 CAF_END_TYPE_ID_BLOCK(cdpbatch)
 
 CAF_ERROR_CODE_ENUM(cdp::errc, "cdp")

@@ -14,6 +14,7 @@
 #include "caf/sec.hpp"
 
 #include "domain/advertiser.hpp"
+#include "domain/cluster.hpp"
 #include "domain/month_state.hpp"
 #include "domain/progress.hpp"
 #include "domain/views.hpp"
@@ -195,6 +196,13 @@ typename Inspector::result_type inspect(Inspector& f, health_report& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, tick_schedule& x) {
   return f(caf::meta::type_name("tick_schedule"), wire::opt(x.next_tick), x.interval);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_view& x) {
+  return f(caf::meta::type_name("node_view"), x.node_id, x.host, x.pid, x.started_at,
+           x.heartbeat_at, wire::opt(x.stopped_at), x.live, x.advertisers_owned,
+           x.running_jobs);
 }
 
 template <class Inspector>

@@ -82,6 +82,10 @@ struct config {
   struct node_section {
     /// Names this daemon's claims; empty = the host name.
     std::string id;
+    /// How often the node renews its heartbeat (and balances its leases).
+    std::chrono::milliseconds heartbeat = std::chrono::seconds{5};
+    /// A node silent this long is dead: its leases and months go to others.
+    std::chrono::milliseconds lease_ttl = std::chrono::seconds{30};
   } node;
 };
 

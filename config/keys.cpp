@@ -199,6 +199,8 @@ std::vector<key> make_all() {
     text("log.level", [](auto& c) -> auto& { return c.log.level; }),
     text("log.file", [](auto& c) -> auto& { return c.log.file; }),
     text("node.id", [](auto& c) -> auto& { return c.node.id; }),
+    duration("node.heartbeat", [](auto& c) -> auto& { return c.node.heartbeat; }),
+    duration("node.lease_ttl", [](auto& c) -> auto& { return c.node.lease_ttl; }),
   };
   // clang-format on
 }

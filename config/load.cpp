@@ -9,6 +9,7 @@
 
 #include "config/config.hpp"
 #include "config/keys.hpp"
+#include "domain/duration.hpp"
 
 namespace cdp {
 
@@ -148,6 +149,15 @@ void validate(const config& c, const origins& from, errors& out) {
   need(std::find(levels.begin(), levels.end(), c.log.level) != levels.end(), "log.level",
        "must be one of trace, debug, info, warn, error, critical, off; got '" + c.log.level + "'");
   need(!c.log.file.empty(), "log.file", "must name a file");
+  need(c.node.id.size() <= 100
+         && c.node.id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                        "0123456789_.-")
+              == std::string::npos,
+       "node.id", "must be at most 100 characters of A-Z a-z 0-9 _ . - (or \"\" for the host name)");
+  need(c.node.heartbeat > milliseconds{0}, "node.heartbeat", "must be longer than 0ms");
+  need(c.node.lease_ttl >= 2 * c.node.heartbeat, "node.lease_ttl",
+       "must be at least twice node.heartbeat (" + format_duration(c.node.heartbeat)
+         + "), or one late heartbeat would hand this node's advertisers to another");
 }
 
 } // namespace

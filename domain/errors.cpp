@@ -16,6 +16,7 @@ std::string_view to_string(errc code) {
     case errc::shutting_down: return "shutting_down";
     case errc::unauthorized: return "unauthorized";
     case errc::incompatible_protocol: return "incompatible_protocol";
+    case errc::lease_lost: return "lease_lost";
   }
   return "unknown";
 }

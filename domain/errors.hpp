@@ -35,6 +35,9 @@ enum class errc : uint8_t {
   unauthorized,
   /// The console and the daemon speak different admin protocol versions.
   incompatible_protocol,
+  /// Another node holds the advertiser's lease now: the claim or outcome was
+  /// refused and the sender drops the advertiser.
+  lease_lost,
 };
 
 std::string_view to_string(errc code);

@@ -173,6 +173,7 @@ connection::~connection() { PQfinish(conn_); }
 
 status connection::after_connect() {
   prepared_.clear();
+  ++session_;
   auto set = exec(session_settings,
                   params{}.add(std::to_string(options_.statement_timeout.count())));
   if (!set)

@@ -134,6 +134,10 @@ public:
   /// Whether the last failed statement was a deadlock/serialization failure.
   bool last_error_retryable() const { return last_retryable_; }
 
+  /// Counts the server sessions this connection has had: it grows with every
+  /// reconnect, when session state (locks, settings) is gone.
+  uint64_t session() const { return session_; }
+
 private:
   connection(PGconn* conn, std::string where, store_options options);
   status after_connect();
@@ -150,6 +154,7 @@ private:
   std::unordered_set<std::string> prepared_;
   bool broken_ = false;
   bool last_retryable_ = false;
+  uint64_t session_ = 0;
 };
 
 template <class F>

@@ -110,6 +110,27 @@ CREATE TABLE rejected_events (
   PRIMARY KEY (advertiser_id, processing_month, event_id)
 );
 )sql"},
+  // Several daemons: who is alive, and which node leases which advertiser.
+  // A lease row outlives its holders (node_id NULL while free) so its epoch
+  // only ever grows.
+  {2, R"sql(
+CREATE TABLE nodes (
+  node_id      VARCHAR(100) PRIMARY KEY,
+  host         TEXT NOT NULL DEFAULT '',
+  pid          BIGINT NOT NULL DEFAULT 0,
+  started_at   TIMESTAMPTZ NOT NULL,
+  heartbeat_at TIMESTAMPTZ NOT NULL,
+  stopped_at   TIMESTAMPTZ
+);
+
+CREATE TABLE advertiser_leases (
+  advertiser_id VARCHAR(50) PRIMARY KEY REFERENCES advertisers (advertiser_id),
+  node_id       VARCHAR(100),
+  epoch         BIGINT NOT NULL DEFAULT 0,
+  acquired_at   TIMESTAMPTZ
+) WITH (fillfactor = 80);
+CREATE INDEX idx_advertiser_leases_node ON advertiser_leases (node_id);
+)sql"},
 };
 
 // The lock key is per schema, so test cases in their own schemas migrate in

@@ -7,6 +7,7 @@
 // (the batched apply) and postgres_profiles.cpp (the cdp-profile tables).
 
 #include <memory>
+#include <optional>
 
 #include "persistence/pg_connection.hpp"
 #include "persistence/store.hpp"
@@ -71,7 +72,29 @@ public:
   expected<std::vector<rejected_event>> list_rejected(const std::string& id,
                                                       year_month month) override;
 
+  status register_node(const node_registration& me, timestamp now) override;
+  status heartbeat(timestamp now) override;
+  status leave_node(timestamp now) override;
+  expected<std::vector<node_view>> list_nodes(timestamp now,
+                                              std::chrono::milliseconds lease_ttl) override;
+  expected<lease_census> count_leases(const std::string& node_id, timestamp now,
+                                      std::chrono::milliseconds lease_ttl) override;
+  expected<std::vector<advertiser_lease>> acquire_leases(const std::string& node_id,
+                                                         int64_t limit, timestamp now,
+                                                         std::chrono::milliseconds lease_ttl) override;
+  expected<std::vector<std::string>> release_leases(const std::string& node_id,
+                                                    std::span<const std::string> advertiser_ids,
+                                                    timestamp now) override;
+  expected<std::vector<advertiser_lease>> list_leases(const std::string& node_id) override;
+  expected<std::vector<month_state>> reap_dead_nodes(timestamp now,
+                                                     std::chrono::milliseconds lease_ttl) override;
+
 private:
+  /// Takes the session lock on the registered node id unless this session
+  /// holds it already, trying for up to `patience`; errc::conflict naming the
+  /// live holder. When `renewing` after a reconnect, a lock still held by
+  /// this very daemon's old session is store_unavailable (wait), not a rival.
+  status lock_node(timestamp now, std::chrono::milliseconds patience, bool renewing);
   /// One statement's worth of a bulk creation, inside the caller's transaction.
   status insert_advertiser_chunk(std::span<const new_advertiser> chunk, year_month current,
                                  int backfill_months, int max_retries, timestamp now);
@@ -88,6 +111,9 @@ private:
   }
 
   std::unique_ptr<pg::connection> conn_;
+  /// The node registered on this connection, and the session that holds its lock.
+  std::optional<node_registration> node_;
+  uint64_t locked_session_ = 0;
 };
 
 /// errc::not_found for an advertiser id.

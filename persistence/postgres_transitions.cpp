@@ -34,13 +34,27 @@ constexpr query insert_missing_months{
 // index entries every status change leaves until vacuum (hundreds of thousands
 // after a few busy minutes), and statistics taken when no attempt was RUNNING
 // made the planner scan all of month_attempts once per completed month.
+// Fencing: an advertiser with a lease takes claims only from the lease's node
+// with its current epoch, and outcomes only under the epoch their claim was
+// made with. The lease rows are read FOR SHARE, so a takeover or a release
+// waits for the transition (and the transition for them) instead of slipping
+// past it. An advertiser that was never leased (one daemon alone) takes
+// epoch 0.
+#define CDP_PG_FENCED                                                          \
+  " AND (EXISTS (SELECT 1 FROM fence f WHERE f.advertiser_id = b.advertiser_id)" \
+  "  OR (b.lease_epoch = 0 AND NOT EXISTS (SELECT 1 FROM advertiser_leases x"  \
+  "   WHERE x.advertiser_id = b.advertiser_id)))"
+
 constexpr query claim_months{
   "cdp_claim_months",
   "WITH b AS ("
   " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::boolean[],"
-  "                      $7::text[])"
+  "                      $7::text[], $8::bigint[])"
   "  WITH ORDINALITY AS b(advertiser_id, processing_month, owner, lease_token, allow_refresh,"
-  "                       after_month, ord)),"
+  "                       after_month, lease_epoch, ord)),"
+  " fence AS (SELECT l.advertiser_id FROM advertiser_leases l"
+  "  JOIN b ON l.advertiser_id = b.advertiser_id"
+  "  WHERE l.node_id = b.owner AND l.epoch = b.lease_epoch FOR SHARE OF l),"
   " claimed AS ("
   " UPDATE advertiser_processing_states s SET status = 'RUNNING',"
   "  started_at = cdp_ts($6::bigint), completed_at = NULL, next_attempt_at = NULL,"
@@ -57,6 +71,7 @@ constexpr query claim_months{
   "  AND (b.after_month IS NULL OR EXISTS (SELECT 1 FROM advertiser_processing_states p"
   "   WHERE p.advertiser_id = b.advertiser_id AND p.processing_month = b.after_month"
   "    AND CASE p.status WHEN 'COMPLETED' THEN true ELSE false END))"
+  CDP_PG_FENCED
   " RETURNING b.ord, " CDP_PG_MONTH_COLUMNS "),"
   " attempts AS ("
   " INSERT INTO month_attempts"
@@ -69,15 +84,25 @@ constexpr query claim_months{
   " FROM claimed c)"
   " SELECT * FROM claimed"};
 
+// An outcome's lease must be held by the node that made the claim.
+#define CDP_PG_OUTCOME_FENCE                                                    \
+  " fence AS (SELECT l.advertiser_id FROM advertiser_leases l"                 \
+  "  JOIN b ON l.advertiser_id = b.advertiser_id"                              \
+  "  JOIN advertiser_processing_states o ON o.advertiser_id = b.advertiser_id"  \
+  "   AND o.processing_month = b.processing_month"                             \
+  "  WHERE l.node_id = o.owner AND l.epoch = b.lease_epoch FOR SHARE OF l),"
+
 // Completion of the holder's lease, its attempt row, and the advertiser's
 // progress (cursor, last completed month, end of backfill).
 constexpr query complete_months{
   "cdp_complete_months",
   "WITH b AS ("
   " SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[],"
-  "                      $6::boolean[], $7::text[], $8::boolean[])"
+  "                      $6::boolean[], $7::text[], $8::boolean[], $10::bigint[])"
   "  WITH ORDINALITY AS b(advertiser_id, processing_month, lease_token, processed_records,"
-  "                       failed_records, closes_month, next_cursor, backfill_done, ord)),"
+  "                       failed_records, closes_month, next_cursor, backfill_done,"
+  "                       lease_epoch, ord)),"
+  CDP_PG_OUTCOME_FENCE
   " done AS ("
   " UPDATE advertiser_processing_states s SET status = 'COMPLETED',"
   "  completed_at = cdp_ts($9::bigint), processed_records = b.processed_records,"
@@ -86,6 +111,7 @@ constexpr query complete_months{
   " FROM b"
   " WHERE s.advertiser_id = b.advertiser_id AND s.processing_month = b.processing_month"
   "  AND CASE s.status WHEN 'RUNNING' THEN s.lease_token = b.lease_token ELSE false END"
+  CDP_PG_FENCED
   " RETURNING b.ord, " CDP_PG_MONTH_COLUMNS ", b.next_cursor, b.backfill_done),"
   " attempts AS ("
   " UPDATE month_attempts m SET finished_at = cdp_ts($9::bigint), outcome = 'COMPLETED'"
@@ -108,9 +134,10 @@ constexpr query fail_months{
   "cdp_fail_months",
   "WITH b AS ("
   " SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[],"
-  "                      $6::text[])"
+  "                      $6::text[], $8::bigint[])"
   "  WITH ORDINALITY AS b(advertiser_id, processing_month, lease_token, error_message,"
-  "                       next_attempt_ms, deactivate_reason, ord)),"
+  "                       next_attempt_ms, deactivate_reason, lease_epoch, ord)),"
+  CDP_PG_OUTCOME_FENCE
   " failed AS ("
   " UPDATE advertiser_processing_states s SET status = 'FAILED',"
   "  error_message = b.error_message,"
@@ -118,6 +145,7 @@ constexpr query fail_months{
   " FROM b"
   " WHERE s.advertiser_id = b.advertiser_id AND s.processing_month = b.processing_month"
   "  AND CASE s.status WHEN 'RUNNING' THEN s.lease_token = b.lease_token ELSE false END"
+  CDP_PG_FENCED
   " RETURNING b.ord, " CDP_PG_MONTH_COLUMNS ", b.deactivate_reason),"
   " attempts AS ("
   " UPDATE month_attempts m SET finished_at = cdp_ts($7::bigint), outcome = 'FAILED',"
@@ -137,12 +165,16 @@ constexpr query explain_items{
   "cdp_explain_items",
   "SELECT b.ord, a.advertiser_id IS NOT NULL, coalesce(a.active, false), s.status,"
   " s.retry_count, s.max_retries, cdp_ms(s.next_attempt_at), coalesce(s.lease_token, 0),"
-  " coalesce(s.owner, '')"
+  " coalesce(s.owner, ''), coalesce(l.node_id, ''), coalesce(l.epoch, -1)"
   " FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS b(advertiser_id, processing_month, ord)"
   " LEFT JOIN advertisers a ON a.advertiser_id = b.advertiser_id"
+  " LEFT JOIN advertiser_leases l ON l.advertiser_id = b.advertiser_id"
   " LEFT JOIN advertiser_processing_states s"
   "  ON s.advertiser_id = b.advertiser_id AND s.processing_month = b.processing_month"
   " ORDER BY b.ord"};
+
+#undef CDP_PG_FENCED
+#undef CDP_PG_OUTCOME_FENCE
 
 /// The batch items of one kind in one layer, and where their outcomes go.
 template <class Request>
@@ -161,6 +193,9 @@ struct seen {
   std::optional<timestamp> next_attempt_at;
   int64_t lease_token = 0;
   std::string owner;
+  /// The advertiser's lease: its node and epoch, -1 when it has none.
+  std::string lease_node;
+  int64_t lease_epoch = -1;
 };
 
 std::string month_name(const std::string& id, year_month month) {
@@ -171,8 +206,18 @@ transition_outcome lost(errc code, std::string message) {
   return transition_outcome{false, code, std::move(message), std::nullopt};
 }
 
+/// The fencing refusal, if the lease is not what the request carries.
+std::optional<transition_outcome> fenced(const std::string& id, const std::string& node,
+                                         int64_t epoch, const seen& s) {
+  if (lease_allows(s.lease_node, s.lease_epoch, node, epoch))
+    return std::nullopt;
+  return lost(errc::lease_lost, lease_refusal(id, s.lease_node, s.lease_epoch, node, epoch));
+}
+
 transition_outcome explain_claim(const claim_request& r, const seen& s, timestamp now) {
   auto name = month_name(r.advertiser_id, r.month);
+  if (auto refused = fenced(r.advertiser_id, r.owner, r.lease_epoch, s))
+    return *refused;
   if (!s.active)
     return lost(errc::conflict, "advertiser '" + r.advertiser_id
                                   + "' is deactivated; activate it before claiming "
@@ -201,6 +246,8 @@ template <class Request>
 transition_outcome explain_outcome(const Request& r, const seen& s) {
   auto name = month_name(r.advertiser_id, r.month);
   auto token = std::to_string(r.lease_token);
+  if (auto refused = fenced(r.advertiser_id, s.owner, r.lease_epoch, s))
+    return *refused;
   if (*s.status != "RUNNING")
     return lost(errc::conflict, name + " is " + *s.status
                                   + ", not RUNNING: the outcome of lease " + token
@@ -279,7 +326,8 @@ status layer_runner::explain(const group<Request>& g, Explain&& why) {
            r->is_null(row, 3) ? std::nullopt : std::optional{r->string(row, 3)},
            r->int32(row, 4),   r->int32(row, 5),
            r->opt_time(row, 6), r->int64(row, 7),
-           r->string(row, 8)};
+           r->string(row, 8),  r->string(row, 9),
+           r->int64(row, 10)};
     if (!s.advertiser_exists)
       slot = lost(errc::not_found, unknown_advertiser(item.advertiser_id).message);
     else if (!s.status)
@@ -292,8 +340,10 @@ status layer_runner::explain(const group<Request>& g, Explain&& why) {
 }
 
 status layer_runner::claims(const group<claim_request>& g) {
-  pg::array ids, months, owners, tokens, refresh, after, missing_ids, missing_months, retries;
+  pg::array ids, months, owners, tokens, refresh, after, epochs, missing_ids, missing_months,
+    retries;
   for (const auto* r : g.items) {
+    epochs.add(r->lease_epoch);
     ids.add(r->advertiser_id);
     months.add(r->month);
     owners.add(r->owner);
@@ -318,15 +368,16 @@ status layer_runner::claims(const group<claim_request>& g) {
   }
   params p;
   p.add(ids.take()).add(months.take()).add(owners.take()).add(tokens.take());
-  p.add(refresh.take()).add(now_).add(after.take());
+  p.add(refresh.take()).add(now_).add(after.take()).add(epochs.take());
   return settle(conn_.exec(claim_months, p), g, [&](const claim_request& r, const seen& s) {
     return explain_claim(r, s, now_);
   });
 }
 
 status layer_runner::completions(const group<complete_request>& g) {
-  pg::array ids, months, tokens, processed, failed, closes, cursors, backfill;
+  pg::array ids, months, tokens, processed, failed, closes, cursors, backfill, epochs;
   for (const auto* r : g.items) {
+    epochs.add(r->lease_epoch);
     ids.add(r->advertiser_id);
     months.add(r->month);
     tokens.add(r->lease_token);
@@ -339,12 +390,14 @@ status layer_runner::completions(const group<complete_request>& g) {
   params p;
   p.add(ids.take()).add(months.take()).add(tokens.take()).add(processed.take());
   p.add(failed.take()).add(closes.take()).add(cursors.take()).add(backfill.take()).add(now_);
+  p.add(epochs.take());
   return settle(conn_.exec(complete_months, p), g, explain_outcome<complete_request>);
 }
 
 status layer_runner::failures(const group<fail_request>& g) {
-  pg::array ids, months, tokens, errors, next, reasons;
+  pg::array ids, months, tokens, errors, next, reasons, epochs;
   for (const auto* r : g.items) {
+    epochs.add(r->lease_epoch);
     ids.add(r->advertiser_id);
     months.add(r->month);
     tokens.add(r->lease_token);
@@ -354,7 +407,7 @@ status layer_runner::failures(const group<fail_request>& g) {
   }
   params p;
   p.add(ids.take()).add(months.take()).add(tokens.take()).add(errors.take());
-  p.add(next.take()).add(reasons.take()).add(now_);
+  p.add(next.take()).add(reasons.take()).add(now_).add(epochs.take());
   return settle(conn_.exec(fail_months, p), g, explain_outcome<fail_request>);
 }
 

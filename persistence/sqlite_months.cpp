@@ -73,6 +73,22 @@ UPDATE advertiser_processing_states
  WHERE status = 'RUNNING' AND owner = ?3
 RETURNING )sql" CDP_SQLITE_MONTH_COLUMNS;
 
+// ?3: heartbeats before this instant are dead, as are stopped nodes.
+#define CDP_SQLITE_DEAD_OWNER                                                    \
+  "s.owner IN (SELECT node_id FROM nodes"                                        \
+  " WHERE stopped_at IS NOT NULL OR heartbeat_at < ?3)"
+
+constexpr const char* fail_dead_attempts = CDP_SQLITE_FAIL_ATTEMPTS_OF(CDP_SQLITE_DEAD_OWNER);
+
+constexpr const char* fail_dead_months =
+  "UPDATE advertiser_processing_states AS s"
+  "   SET status = 'FAILED', error_message = ?2, updated_at = ?1,"
+  "       next_attempt_at = CASE WHEN retry_count < max_retries THEN ?1 END"
+  " WHERE status = 'RUNNING' AND " CDP_SQLITE_DEAD_OWNER
+  " RETURNING " CDP_SQLITE_MONTH_COLUMNS;
+
+#undef CDP_SQLITE_DEAD_OWNER
+
 constexpr const char* select_attempts =
   "SELECT " CDP_SQLITE_ATTEMPT_COLUMNS " FROM month_attempts"
   " WHERE advertiser_id = ?1 AND processing_month = ?2 ORDER BY attempt";
@@ -235,6 +251,16 @@ expected<std::vector<month_state>> sqlite_store::recover_node(const std::string&
   return guarded([&]() -> expected<std::vector<month_state>> {
     return fail_running(*db_, sql::fail_node_attempts, sql::fail_node_months, now,
                         interrupted_message, owner);
+  });
+}
+
+expected<std::vector<month_state>>
+sqlite_store::reap_dead_nodes(timestamp now, std::chrono::milliseconds lease_ttl) {
+  return guarded([&]() -> expected<std::vector<month_state>> {
+    return fail_running(*db_, sql::fail_dead_attempts, sql::fail_dead_months, now,
+                        "interrupted: its node stopped renewing its lease while this month was "
+                        "running",
+                        now - lease_ttl);
   });
 }
 

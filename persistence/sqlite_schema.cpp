@@ -103,9 +103,31 @@ CREATE TABLE rejected_events (
 ) WITHOUT ROWID;
 )sql";
 
+// The cluster's tables, as on PostgreSQL: SQLite stays single-node, but the
+// store contract (nodes, leases, fencing) is the same on both.
+constexpr const char* v2_nodes_and_leases = R"sql(
+CREATE TABLE nodes (
+  node_id      VARCHAR(100) PRIMARY KEY NOT NULL,
+  host         TEXT NOT NULL DEFAULT '',
+  pid          BIGINT NOT NULL DEFAULT 0,
+  started_at   INTEGER NOT NULL,
+  heartbeat_at INTEGER NOT NULL,
+  stopped_at   INTEGER
+);
+
+CREATE TABLE advertiser_leases (
+  advertiser_id VARCHAR(50) PRIMARY KEY NOT NULL REFERENCES advertisers (advertiser_id),
+  node_id       VARCHAR(100),
+  epoch         BIGINT NOT NULL DEFAULT 0,
+  acquired_at   INTEGER
+);
+CREATE INDEX idx_advertiser_leases_node ON advertiser_leases (node_id);
+)sql";
+
 // Append only: a released version's SQL never changes.
 constexpr std::array migrations{
   migration{1, v1_initial_schema},
+  migration{2, v2_nodes_and_leases},
 };
 
 constexpr const char* create_schema_version = R"sql(

@@ -17,6 +17,9 @@ namespace cdp::sqlite {
 class sqlite_store final : public store {
 public:
   explicit sqlite_store(std::unique_ptr<connection> db) : db_(std::move(db)) {}
+  ~sqlite_store() override;
+  sqlite_store(const sqlite_store&) = delete;
+  sqlite_store& operator=(const sqlite_store&) = delete;
 
   status migrate() override;
   expected<int> schema_version() override;
@@ -71,7 +74,34 @@ public:
   expected<std::vector<rejected_event>> list_rejected(const std::string& id,
                                                       year_month month) override;
 
+  status register_node(const node_registration& me, timestamp now) override;
+  status heartbeat(timestamp now) override;
+  status leave_node(timestamp now) override;
+  expected<std::vector<node_view>> list_nodes(timestamp now,
+                                              std::chrono::milliseconds lease_ttl) override;
+  expected<lease_census> count_leases(const std::string& node_id, timestamp now,
+                                      std::chrono::milliseconds lease_ttl) override;
+  expected<std::vector<advertiser_lease>> acquire_leases(const std::string& node_id,
+                                                         int64_t limit, timestamp now,
+                                                         std::chrono::milliseconds lease_ttl) override;
+  expected<std::vector<std::string>> release_leases(const std::string& node_id,
+                                                    std::span<const std::string> advertiser_ids,
+                                                    timestamp now) override;
+  expected<std::vector<advertiser_lease>> list_leases(const std::string& node_id) override;
+  expected<std::vector<month_state>> reap_dead_nodes(timestamp now,
+                                                     std::chrono::milliseconds lease_ttl) override;
+
 private:
+  /// The lock file that keeps a second daemon off this database; throws
+  /// errc::conflict naming the daemon that holds it.
+  void lock_database_file();
+  /// The fencing refusal for a transition from `node` under `epoch`, if the
+  /// advertiser's lease forbids it.
+  std::optional<transition_outcome> fence(const std::string& id, const std::string& node,
+                                          int64_t epoch);
+  /// The same for an outcome, whose claim's node is the month's owner.
+  std::optional<transition_outcome> fence_outcome(const std::string& id, year_month month,
+                                                  int64_t epoch);
   /// The advertiser and its backfill months, inside the caller's transaction;
   /// throws errc::conflict when the id exists.
   void insert_advertiser(const new_advertiser& request, year_month current, int backfill_months,
@@ -94,6 +124,9 @@ private:
                      month_status outcome, const std::string& error, timestamp now);
 
   std::unique_ptr<connection> db_;
+  /// The node registered on this store object, and its lock file (-1: none).
+  std::optional<node_registration> node_;
+  int lock_fd_ = -1;
 };
 
 } // namespace cdp::sqlite

@@ -152,6 +152,8 @@ expected<std::vector<transition_outcome>> sqlite_store::apply(std::span<const tr
 }
 
 transition_outcome sqlite_store::claim_one(const claim_request& r, timestamp now) {
+  if (auto refused = fence(r.advertiser_id, r.owner, r.lease_epoch))
+    return *refused;
   if (r.create_if_missing)
     db_->prepare(sql::insert_month_if_missing)
       .bind(1, r.advertiser_id)
@@ -180,6 +182,8 @@ transition_outcome sqlite_store::claim_one(const claim_request& r, timestamp now
 }
 
 transition_outcome sqlite_store::complete_one(const complete_request& r, timestamp now) {
+  if (auto refused = fence_outcome(r.advertiser_id, r.month, r.lease_epoch))
+    return *refused;
   std::optional<month_state> row;
   {
     auto q = db_->prepare(sql::complete_month);
@@ -202,6 +206,8 @@ transition_outcome sqlite_store::complete_one(const complete_request& r, timesta
 }
 
 transition_outcome sqlite_store::fail_one(const fail_request& r, timestamp now) {
+  if (auto refused = fence_outcome(r.advertiser_id, r.month, r.lease_epoch))
+    return *refused;
   auto error = truncate_error_message(r.error_message);
   std::optional<month_state> row;
   {
@@ -221,6 +227,16 @@ transition_outcome sqlite_store::fail_one(const fail_request& r, timestamp now) 
       .bind(3, now)
       .run();
   return applied(std::move(*row));
+}
+
+std::optional<transition_outcome> sqlite_store::fence_outcome(const std::string& id,
+                                                              year_month month, int64_t epoch) {
+  // The month's owner made the claim; without a month row the outcome is
+  // refused for that reason instead.
+  auto row = find_month(id, month);
+  if (!row)
+    return std::nullopt;
+  return fence(id, row->owner, epoch);
 }
 
 void sqlite_store::close_attempt(const std::string& id, year_month month, int64_t lease_token,

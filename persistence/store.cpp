@@ -34,6 +34,23 @@ status validate_creation(std::span<const new_advertiser> requests, int backfill_
   return ok;
 }
 
+bool lease_allows(const std::string& holder, int64_t held_epoch, const std::string& node,
+                  int64_t epoch) {
+  if (held_epoch < 0)
+    return epoch == 0;
+  return !holder.empty() && holder == node && held_epoch == epoch;
+}
+
+std::string lease_refusal(const std::string& id, const std::string& holder, int64_t held_epoch,
+                          const std::string& node, int64_t epoch) {
+  auto held = held_epoch < 0 ? std::string{"nobody (never leased)"}
+              : holder.empty()
+                ? "nobody (free since epoch " + std::to_string(held_epoch) + ")"
+                : "node '" + holder + "' at epoch " + std::to_string(held_epoch);
+  return "advertiser '" + id + "' is leased to " + held + ", not to '" + node + "' at epoch "
+         + std::to_string(epoch) + ": refused, that node must drop the advertiser";
+}
+
 expected<transition_outcome> store::claim(claim_request r, timestamp now) {
   return apply_one(*this, std::move(r), now);
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "domain/advertiser.hpp"
+#include "domain/cluster.hpp"
 #include "domain/errors.hpp"
 #include "domain/month_state.hpp"
 #include "domain/views.hpp"
@@ -42,6 +43,9 @@ struct claim_request {
   /// then: the claim of m+1 that goes out with the completion of m is
   /// refused when that completion is (months run strictly in order).
   std::optional<year_month> after = std::nullopt;
+  /// The epoch of `owner`'s lease on the advertiser (see acquire_leases); 0
+  /// when it is not leased (one daemon alone).
+  int64_t lease_epoch = 0;
 };
 
 /// RUNNING → COMPLETED for the holder of `lease_token`, and the advertiser's
@@ -58,6 +62,8 @@ struct complete_request {
   std::optional<year_month> next_cursor;
   /// This was the last backfill month: the advertiser becomes EXISTING.
   bool backfill_done = false;
+  /// The lease epoch the claim carried.
+  int64_t lease_epoch = 0;
 };
 
 /// RUNNING → FAILED for the holder of `lease_token`.
@@ -71,19 +77,42 @@ struct fail_request {
   std::optional<timestamp> next_attempt_at;
   /// Deactivate the advertiser in the same transaction, with this reason.
   std::optional<std::string> deactivate_reason;
+  /// The lease epoch the claim carried.
+  int64_t lease_epoch = 0;
 };
 
 using transition = std::variant<claim_request, complete_request, fail_request>;
 
 /// What became of one transition of a batch. A claim that lost the race or an
-/// outcome whose lease was taken over is `applied = false` with
-/// `errc::conflict`, never an exception.
+/// outcome whose attempt was taken over is `applied = false` with
+/// `errc::conflict`, never an exception. Fencing: once an advertiser has a
+/// lease, a claim must come from the lease's node with its current epoch, and
+/// an outcome must carry the epoch of the lease its claim was made under;
+/// anything else is `errc::lease_lost` (the sender lost the advertiser to
+/// another node and must drop it).
 struct transition_outcome {
   bool applied = false;
   errc code = errc::conflict;
   std::string message;
   /// For an applied claim: the row as it is now (retry_count, started_at, …).
   std::optional<month_state> row;
+};
+
+// -- cluster: nodes and advertiser leases ---------------------------------------
+
+/// A daemon announcing itself.
+struct node_registration {
+  std::string node_id;
+  std::string host;
+  int64_t pid = 0;
+};
+
+/// A lease a node holds: its claims on the advertiser carry this epoch.
+struct advertiser_lease {
+  std::string advertiser_id;
+  int64_t epoch = 0;
+  /// Who held it before it was taken ("" when it was free).
+  std::string previous_owner;
 };
 
 // -- cdp-profile job's tables -----------------------------------------------------
@@ -223,6 +252,52 @@ public:
   /// The latest failed attempts of all advertisers, newest first.
   virtual expected<std::vector<attempt_record>> recent_failures(int limit) = 0;
 
+  // cluster: several daemons, one database. Liveness is judged from the
+  // heartbeats the nodes write with their own clocks (keep them in sync).
+  /// Claims `me.node_id` for this store object's lifetime and records the node
+  /// as started and alive now; the leases it held before (a restart) get a
+  /// new epoch, so nothing of its previous process records any more.
+  /// errc::conflict when a live daemon holds the id: on PostgreSQL a session
+  /// lock per node id, which ends with its holder's connection (so a daemon
+  /// killed with -9 restarts at once); on SQLite, which is single-node, a lock
+  /// on the database file itself, whatever the id.
+  virtual status register_node(const node_registration& me, timestamp now) = 0;
+  /// Renews the heartbeat of the node registered on this store object; after
+  /// a reconnect it takes the node's lock again (errc::conflict when another
+  /// daemon took the id meanwhile).
+  virtual status heartbeat(timestamp now) = 0;
+  /// A clean stop: the node is marked stopped and its leases are freed, so
+  /// the other nodes take its advertisers over at once.
+  virtual status leave_node(timestamp now) = 0;
+  /// Every node that ever registered, by id, with the advertisers it leases
+  /// and the months it runs; `live` judged with `lease_ttl`.
+  virtual expected<std::vector<node_view>> list_nodes(timestamp now,
+                                                      std::chrono::milliseconds lease_ttl) = 0;
+  /// What `node_id` sees before balancing: advertisers, live nodes, its
+  /// leases, and the leases free or held by nodes that are not live.
+  virtual expected<lease_census> count_leases(const std::string& node_id, timestamp now,
+                                              std::chrono::milliseconds lease_ttl) = 0;
+  /// Takes up to `limit` leases that are free or held by a node that is not
+  /// live, each with its epoch raised by one; of two nodes taking the same
+  /// advertiser exactly one gets it. The leases taken.
+  virtual expected<std::vector<advertiser_lease>>
+  acquire_leases(const std::string& node_id, int64_t limit, timestamp now,
+                 std::chrono::milliseconds lease_ttl) = 0;
+  /// Frees those of `advertiser_ids` that `node_id` leases and that have no
+  /// RUNNING month (a claim made under one cannot slip past); the advertisers
+  /// freed. A node gives back its surplus this way once their actors drained.
+  virtual expected<std::vector<std::string>>
+  release_leases(const std::string& node_id, std::span<const std::string> advertiser_ids,
+                 timestamp now) = 0;
+  /// Every lease `node_id` holds, by advertiser.
+  virtual expected<std::vector<advertiser_lease>> list_leases(const std::string& node_id) = 0;
+  /// Months RUNNING under a node that stopped or whose heartbeat is older than
+  /// `lease_ttl` become FAILED at once (an attempt used) and due now, or
+  /// exhausted when no retries are left; months of ids that never registered
+  /// are left to reap_stale.
+  virtual expected<std::vector<month_state>> reap_dead_nodes(timestamp now,
+                                                             std::chrono::milliseconds lease_ttl) = 0;
+
   // cdp-profile
   virtual status insert_events(std::span<const customer_event> events) = 0;
   /// Rebuilds the month's profiles and rejected events from its raw events in
@@ -245,6 +320,16 @@ public:
 status validate_creation(std::span<const new_advertiser> requests, int backfill_months,
                          int max_retries);
 
+/// The fencing rule both backends apply: a transition from `node` under
+/// `epoch` may change an advertiser whose lease is `holder` at `held_epoch`
+/// (-1: never leased) only when it is that lease, or epoch 0 for an
+/// advertiser that was never leased.
+bool lease_allows(const std::string& holder, int64_t held_epoch, const std::string& node,
+                  int64_t epoch);
+/// Why lease_allows refused, in the words both backends use.
+std::string lease_refusal(const std::string& id, const std::string& holder, int64_t held_epoch,
+                          const std::string& node, int64_t epoch);
+
 /// Limits every backend honours, so no call blocks forever.
 struct store_options {
   std::chrono::milliseconds connect_timeout = std::chrono::seconds{5};
@@ -252,6 +337,10 @@ struct store_options {
   /// SQLite: how long a writer waits for the lock.
   std::chrono::milliseconds busy_timeout = std::chrono::seconds{10};
 };
+
+/// Whether several daemons may share the store of `url` (PostgreSQL); SQLite
+/// is single-node.
+bool store_is_shared(const std::string& url);
 
 /// Opens `sqlite://PATH` or `postgresql://…` (see config's store.url). Does not
 /// migrate. errc::store_unavailable when the database cannot be reached,

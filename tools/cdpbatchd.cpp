@@ -73,12 +73,14 @@ opened_store open_with_retry(const cdp::config& cfg) {
   }
 }
 
-std::string node_name(const cdp::config& cfg) {
-  if (!cfg.node.id.empty())
-    return cfg.node.id;
+std::string host_name() {
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
   return host;
+}
+
+std::string node_name(const cdp::config& cfg) {
+  return cfg.node.id.empty() ? host_name() : cfg.node.id;
 }
 
 int run(const cdp::config& cfg, bool demo) {
@@ -92,6 +94,14 @@ int run(const cdp::config& cfg, bool demo) {
   auto [db, stopped] = open_with_retry(cfg);
   if (!db)
     return stopped ? 0 : 1;
+  // Holds the node id (PostgreSQL) or the database file (SQLite) for the
+  // process's life: a second live daemon is refused here, before it touches
+  // anything, while a restart after kill -9 goes through at once.
+  if (auto registered = db->register_node({node, host_name(), ::getpid()}, clk->now());
+      !registered) {
+    spdlog::critical("cannot start: {}", registered.error().message);
+    return 1;
+  }
   auto recovered = db->recover_node(node, clk->now());
   if (!recovered) {
     spdlog::critical("store: recovering this node's interrupted months failed: {}",
@@ -111,7 +121,6 @@ int run(const cdp::config& cfg, bool demo) {
       spdlog::info("demo: created advertisers A and B (EXISTING) and C (NEW, backfills {} months)",
                    cfg.backfill_months);
   }
-  db.reset();
   auto jobs = cdp::make_job_factory(cfg);
   if (!jobs) {
     spdlog::critical("job: {}", jobs.error().message);
@@ -120,6 +129,7 @@ int run(const cdp::config& cfg, bool demo) {
   cdp::system_config sys_cfg;
   caf::actor_system sys{sys_cfg};
   cdp::engine_options options{cfg, clk, *jobs, node, {}, {}, {}};
+  options.registration = std::shared_ptr<cdp::store>{std::move(db)};
   options.on_core_failure = [](const std::string&) { ::kill(::getpid(), SIGUSR1); };
   auto engine = cdp::start_engine(sys, options);
   auto listen = *cdp::parse_listen_address(cfg.http.listen);

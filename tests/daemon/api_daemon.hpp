@@ -180,13 +180,7 @@ public:
 
   static bool eventually(const std::function<bool()>& done,
                          std::chrono::milliseconds limit = std::chrono::seconds{20}) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (done())
-        return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds{20});
-    }
-    return done();
+    return poll_until(done, limit);
   }
 
 private:

@@ -4,7 +4,7 @@
 
 #include <sqlite3.h>
 
-#include "daemon/daemon_process.hpp"
+#include "daemon/daemon_fixture.hpp"
 #include "persistence/store.hpp"
 
 using namespace cdp;
@@ -12,57 +12,6 @@ using namespace cdp::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// A temp folder with a store and a log for one daemon.
-struct daemon_fixture {
-  std::filesystem::path dir;
-  std::string url;
-
-  daemon_fixture() {
-    static std::atomic<int> counter{0};
-    dir = std::filesystem::temp_directory_path()
-          / ("cdpbatchd-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::create_directories(dir);
-    url = "sqlite://" + (dir / "cdpbatch.db").string();
-  }
-  ~daemon_fixture() { std::filesystem::remove_all(dir); }
-
-  std::vector<std::string> argv(std::vector<std::string> extra) const {
-    std::vector<std::string> a{program("cdpbatchd"),
-                               "--config",
-                               std::string{CDP_SOURCE_DIR} + "/config.toml",
-                               "--set",
-                               "store.url=" + url,
-                               "--set",
-                               "log.file=" + (dir / "cdpbatchd.log").string(),
-                               "--set",
-                               "schedule.current_month=2024-12",
-                               "--set",
-                               "schedule.tick_interval=100ms",
-                               "--set",
-                               "http.listen=127.0.0.1:0",
-                               "--set",
-                               "admin.listen=127.0.0.1:0"};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return a;
-  }
-
-  std::unique_ptr<store> open() const {
-    auto db = open_store(url);
-    REQUIRE(db);
-    return std::move(*db);
-  }
-
-  static bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit = 20s) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (done())
-        return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    return done();
-  }
-};
 
 bool backfilled(store& db, const std::string& id) {
   auto who = db.get_advertiser(id);

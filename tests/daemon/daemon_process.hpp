@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -24,6 +25,17 @@ inline std::string program(const std::string& name) {
   const char* dir = std::getenv("CDPBATCH_BIN_DIR");
   REQUIRE(dir != nullptr);
   return std::string{dir} + "/" + name;
+}
+
+/// Polls `done` every 20 ms until it holds or `limit` passed; its last answer.
+inline bool poll_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done())
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  return done();
 }
 
 /// A real process with its stdout and stderr in one file; killed at the end

@@ -159,3 +159,32 @@ TEST_CASE("truncated bytes from a peer are an error, not a crash") {
     CHECK(source(a));
   }
 }
+
+TEST_CASE("the cluster view crosses the wire unchanged, a stopped node included") {
+  node_view live;
+  live.node_id = "node-a";
+  live.host = "host-a";
+  live.pid = 4242;
+  live.started_at = at(1'700'000'000'000);
+  live.heartbeat_at = at(1'700'000'005'000);
+  live.live = true;
+  live.advertisers_owned = 17;
+  live.running_jobs = 3;
+  auto stopped = live;
+  stopped.node_id = "node-b";
+  stopped.stopped_at = at(1'700'000'006'000);
+  stopped.live = false;
+  auto back = round_trip(node_list{live, stopped});
+  REQUIRE(back.size() == 2);
+  CHECK(back[0].node_id == "node-a");
+  CHECK(back[0].host == "host-a");
+  CHECK(back[0].pid == 4242);
+  CHECK(back[0].started_at == live.started_at);
+  CHECK(back[0].heartbeat_at == live.heartbeat_at);
+  CHECK_FALSE(back[0].stopped_at.has_value());
+  CHECK(back[0].live);
+  CHECK(back[0].advertisers_owned == 17);
+  CHECK(back[0].running_jobs == 3);
+  CHECK(back[1].stopped_at == stopped.stopped_at);
+  CHECK_FALSE(back[1].live);
+}

@@ -1,0 +1,135 @@
+#include "actors/node_agent.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/errors.hpp"
+#include "domain/duration.hpp"
+
+namespace cdp {
+
+namespace {
+
+using self_ptr = node_actor::stateful_pointer<node_state>;
+
+void arm(self_ptr self) {
+  auto gen = ++self->state.generation;
+  self->delayed_send(self, self->state.settings.heartbeat, tick_atom_v, gen);
+}
+
+std::string names(const std::vector<advertiser_lease>& leases) {
+  std::string out;
+  for (size_t i = 0; i < leases.size() && i < 5; ++i)
+    out += (i ? ", " : "") + leases[i].advertiser_id
+           + (leases[i].previous_owner.empty() ? "" : " from " + leases[i].previous_owner);
+  return leases.size() > 5 ? out + ", ..." : out;
+}
+
+/// Takes or gives back leases toward this node's share, then tells the
+/// supervisor what it holds. False when the store failed (logged).
+bool balance(self_ptr self, timestamp now) {
+  const auto& cfg = self->state.settings;
+  auto& db = *cfg.registered;
+  auto census = db.count_leases(cfg.node_id, now, cfg.lease_ttl);
+  if (!census) {
+    spdlog::warn("node {}: cannot count leases: {}", cfg.node_id, census.error().message);
+    return false;
+  }
+  auto plan = plan_leases(*census);
+  auto held = db.list_leases(cfg.node_id);
+  if (!held) {
+    spdlog::warn("node {}: cannot list its leases: {}", cfg.node_id, held.error().message);
+    return false;
+  }
+  if (plan.acquire > 0) {
+    auto taken = db.acquire_leases(cfg.node_id, plan.acquire, now, cfg.lease_ttl);
+    if (!taken) {
+      spdlog::warn("node {}: cannot take leases: {}", cfg.node_id, taken.error().message);
+      return false;
+    }
+    if (!taken->empty())
+      spdlog::info("node {}: took {} advertiser leases ({}); share {} of {} on {} live nodes",
+                   cfg.node_id, taken->size(), names(*taken), plan.share, census->advertisers,
+                   census->live_nodes);
+    held->insert(held->end(), taken->begin(), taken->end());
+  } else if (plan.release > 0) {
+    // The surplus is the same last leases by id on every heartbeat: their
+    // actors drain first (the supervisor no longer sees them), and each lease
+    // is freed once nothing of it runs.
+    auto keep = held->size() - static_cast<size_t>(std::min<int64_t>(
+                                 plan.release, static_cast<int64_t>(held->size())));
+    std::vector<std::string> surplus;
+    for (auto i = keep; i < held->size(); ++i)
+      surplus.push_back((*held)[i].advertiser_id);
+    held->resize(keep);
+    auto freed = db.release_leases(cfg.node_id, surplus, now);
+    if (!freed) {
+      spdlog::warn("node {}: cannot give leases back: {}", cfg.node_id, freed.error().message);
+      return false;
+    }
+    if (!freed->empty())
+      spdlog::info("node {}: gave back {} advertiser leases for the other nodes; share {} of {}",
+                   cfg.node_id, freed->size(), plan.share, census->advertisers);
+  }
+  self->request(cfg.supervisor, cfg.ask_timeout, lease_atom_v, std::move(*held))
+    .then(
+      [=](bool gained) {
+        if (gained)
+          self->send(self->state.settings.director, sync_atom_v);
+      },
+      [=](caf::error& err) {
+        spdlog::warn("node {}: the supervisor did not take the lease list: {}",
+                     self->state.settings.node_id, from_caf_error(err).message);
+      });
+  return true;
+}
+
+void beat(self_ptr self) {
+  auto& st = self->state;
+  const auto& cfg = st.settings;
+  auto now = cfg.clk->now();
+  auto renewed = cfg.registered->heartbeat(now);
+  if (!renewed && renewed.error().code == errc::conflict) {
+    spdlog::critical("node {}: {}", cfg.node_id, renewed.error().message);
+    self->quit(to_caf_error(renewed.error()));
+    return;
+  }
+  bool fine = renewed.has_value();
+  if (!fine)
+    spdlog::warn("node {}: heartbeat failed: {}; next try in {} (lease TTL {})", cfg.node_id,
+                 renewed.error().message, format_duration(cfg.heartbeat),
+                 format_duration(cfg.lease_ttl));
+  else if (cfg.leased)
+    fine = balance(self, now);
+  if (fine && st.failures > 0)
+    spdlog::info("node {}: heartbeat renewed after {} failed tries", cfg.node_id, st.failures);
+  st.failures = fine ? 0 : st.failures + 1;
+  arm(self);
+}
+
+} // namespace
+
+node_actor::behavior_type node_agent(node_actor::stateful_pointer<node_state> self,
+                                     node_settings settings) {
+  self->state.settings = std::move(settings);
+  self->send(self, tick_atom_v, self->state.generation);
+  return {
+    [=](tick_atom, uint64_t generation) {
+      if (generation == self->state.generation)
+        beat(self);
+    },
+    [=](leave_atom) -> caf::result<bool> {
+      auto& st = self->state;
+      ++st.generation; // no heartbeat after leaving
+      auto left = st.settings.registered->leave_node(st.settings.clk->now());
+      if (!left)
+        return to_caf_error(left.error());
+      spdlog::info("node {}: left the cluster; its leases are free for the other nodes",
+                   st.settings.node_id);
+      return true;
+    },
+  };
+}
+
+} // namespace cdp

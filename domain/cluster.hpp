@@ -1,0 +1,62 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "domain/year_month.hpp"
+
+// Several daemons on one store: who is alive, and how many advertisers each
+// should lease. Pure rules; the store keeps the rows, the node actor acts.
+
+namespace cdp {
+
+/// One daemon as the others see it (the cluster view).
+struct node_view {
+  std::string node_id;
+  std::string host;
+  int64_t pid = 0;
+  timestamp started_at{};
+  timestamp heartbeat_at{};
+  /// Set when it left the cluster cleanly (SIGTERM); its leases are free.
+  std::optional<timestamp> stopped_at;
+  /// Renewed its heartbeat within the lease TTL and has not stopped.
+  bool live = false;
+  int64_t advertisers_owned = 0;
+  int64_t running_jobs = 0;
+};
+
+/// A node is alive while it has not stopped and renewed its heartbeat within
+/// `lease_ttl` of `now`.
+bool node_is_live(timestamp heartbeat_at, bool stopped, timestamp now,
+                  std::chrono::milliseconds lease_ttl);
+
+/// How the cluster stands for one node: what it can see before balancing.
+struct lease_census {
+  /// Advertisers that can be leased (every advertiser).
+  int64_t advertisers = 0;
+  /// Live nodes, this one included.
+  int64_t live_nodes = 1;
+  /// Leases this node holds.
+  int64_t owned = 0;
+  /// Leases free or held by a node that is no longer live.
+  int64_t available = 0;
+};
+
+/// What one node does about its leases on a heartbeat: take some, or give
+/// some back so a node that joined gets its share.
+struct lease_plan {
+  int64_t acquire = 0;
+  int64_t release = 0;
+  /// The number of advertisers this node should hold.
+  int64_t share = 0;
+};
+
+/// Each live node's fair share is ceil(advertisers / live nodes): a node below
+/// it takes what is available up to it, a node above it gives back the rest,
+/// so the shares add up to every advertiser and no node waits for another's
+/// decision.
+lease_plan plan_leases(const lease_census& census);
+
+} // namespace cdp

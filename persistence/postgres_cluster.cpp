@@ -1,0 +1,354 @@
+// Nodes and advertiser leases: registration with a session lock per node id,
+// heartbeats, balancing, and the reaping of dead nodes' months.
+#include <thread>
+
+#include "persistence/postgres_rows.hpp"
+#include "persistence/postgres_store_impl.hpp"
+
+namespace cdp {
+
+namespace {
+
+using pg::params;
+using pg::query;
+
+// One lock per node id and schema (test cases run in schemas of their own).
+// It belongs to the session: a daemon killed with -9 loses its connection and
+// with it the lock, so its restart is not refused.
+constexpr query try_lock_node{
+  "cdp_try_lock_node",
+  "SELECT pg_try_advisory_lock(hashtextextended('cdpbatch.node.'"
+  " || coalesce(current_schema(), '') || '.' || $1::text, 0))"};
+
+// The server notices a vanished client by TCP keepalive, by default after two
+// hours: this session's lock would outlive a crashed host by as long. These
+// bring it down to about 20 s, within the default lease TTL.
+constexpr query keep_alive{
+  "cdp_keep_alive",
+  "SELECT set_config('tcp_keepalives_idle', '5', false),"
+  " set_config('tcp_keepalives_interval', '5', false),"
+  " set_config('tcp_keepalives_count', '3', false)"};
+
+constexpr query select_node{
+  "cdp_select_node",
+  "SELECT host, pid, cdp_ms(heartbeat_at) FROM nodes WHERE node_id = $1::text"};
+
+constexpr query upsert_node{
+  "cdp_upsert_node",
+  "INSERT INTO nodes AS n (node_id, host, pid, started_at, heartbeat_at, stopped_at)"
+  " VALUES ($1::text, $2::text, $3::bigint, cdp_ts($4::bigint), cdp_ts($4::bigint), NULL)"
+  " ON CONFLICT (node_id) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid,"
+  "  started_at = EXCLUDED.started_at, heartbeat_at = EXCLUDED.heartbeat_at, stopped_at = NULL"};
+
+// A restarted node's leases outlive its previous process: a new epoch fences
+// whatever that process left in flight.
+constexpr query renew_epochs{
+  "cdp_renew_epochs",
+  "UPDATE advertiser_leases SET epoch = epoch + 1 WHERE node_id = $1::text"};
+
+constexpr query beat{
+  "cdp_beat",
+  "INSERT INTO nodes AS n (node_id, host, pid, started_at, heartbeat_at, stopped_at)"
+  " VALUES ($1::text, $2::text, $3::bigint, cdp_ts($4::bigint), cdp_ts($4::bigint), NULL)"
+  " ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = EXCLUDED.heartbeat_at, stopped_at = NULL"};
+
+constexpr query stop_node{
+  "cdp_stop_node",
+  "UPDATE nodes SET stopped_at = cdp_ts($2::bigint), heartbeat_at = cdp_ts($2::bigint)"
+  " WHERE node_id = $1::text"};
+
+constexpr query free_leases_of{
+  "cdp_free_leases_of", "UPDATE advertiser_leases SET node_id = NULL WHERE node_id = $1::text"};
+
+constexpr query select_nodes{
+  "cdp_select_nodes",
+  "SELECT n.node_id, n.host, n.pid, cdp_ms(n.started_at), cdp_ms(n.heartbeat_at),"
+  " cdp_ms(n.stopped_at),"
+  " (SELECT count(*) FROM advertiser_leases l WHERE l.node_id = n.node_id),"
+  " (SELECT count(*) FROM advertiser_processing_states s"
+  "   WHERE s.status = 'RUNNING' AND s.owner = n.node_id)"
+  " FROM nodes n ORDER BY n.node_id"};
+
+// $2: heartbeats at or after this instant are live.
+#define CDP_PG_LIVE_NODES                                                     \
+  "live AS (SELECT node_id FROM nodes"                                        \
+  " WHERE stopped_at IS NULL AND heartbeat_at >= cdp_ts($2::bigint))"
+
+constexpr query census{
+  "cdp_lease_census",
+  "WITH " CDP_PG_LIVE_NODES
+  " SELECT (SELECT count(*) FROM advertisers), (SELECT count(*) FROM live),"
+  " (SELECT count(*) FROM advertiser_leases WHERE node_id = $1::text),"
+  " (SELECT count(*) FROM advertisers a"
+  "   LEFT JOIN advertiser_leases l ON l.advertiser_id = a.advertiser_id"
+  "   WHERE l.node_id IS NULL OR l.node_id NOT IN (SELECT node_id FROM live))"};
+
+// Candidates come in an order of their own per node, so nodes balancing at
+// the same moment mostly reach for different advertisers. The conflict
+// clause re-checks each row under its lock: of two nodes taking one
+// advertiser exactly one gets it.
+constexpr query take_leases{
+  "cdp_take_leases",
+  "WITH " CDP_PG_LIVE_NODES ","
+  " candidates AS ("
+  "  SELECT a.advertiser_id, coalesce(l.node_id, '') AS previous FROM advertisers a"
+  "  LEFT JOIN advertiser_leases l ON l.advertiser_id = a.advertiser_id"
+  "  WHERE l.node_id IS NULL OR l.node_id NOT IN (SELECT node_id FROM live)"
+  "  ORDER BY hashtext(a.advertiser_id || $1::text) LIMIT $3::bigint),"
+  " taken AS ("
+  "  INSERT INTO advertiser_leases AS l (advertiser_id, node_id, epoch, acquired_at)"
+  "  SELECT advertiser_id, $1::text, 1, cdp_ts($4::bigint) FROM candidates"
+  "  ON CONFLICT (advertiser_id) DO UPDATE SET node_id = EXCLUDED.node_id,"
+  "   epoch = l.epoch + 1, acquired_at = EXCLUDED.acquired_at"
+  "   WHERE l.node_id IS NULL OR l.node_id NOT IN (SELECT node_id FROM live)"
+  "  RETURNING l.advertiser_id, l.epoch)"
+  " SELECT t.advertiser_id, t.epoch, c.previous FROM taken t"
+  " JOIN candidates c ON c.advertiser_id = t.advertiser_id ORDER BY t.advertiser_id"};
+
+// Releasing takes two statements: the rows are locked first (skipping leases
+// a claim holds at this moment), and the RUNNING test runs after, on a
+// snapshot that sees every claim which committed before the locks were had.
+constexpr query lock_surplus{
+  "cdp_lock_surplus",
+  "SELECT advertiser_id FROM advertiser_leases"
+  " WHERE node_id = $1::text AND advertiser_id = ANY ($2::text[])"
+  " ORDER BY advertiser_id FOR UPDATE SKIP LOCKED"};
+
+constexpr query free_idle{
+  "cdp_free_idle",
+  "UPDATE advertiser_leases l SET node_id = NULL"
+  " WHERE l.advertiser_id = ANY ($1::text[]) AND l.node_id = $2::text"
+  "  AND NOT EXISTS (SELECT 1 FROM advertiser_processing_states s"
+  "   WHERE s.advertiser_id = l.advertiser_id AND s.status = 'RUNNING')"
+  " RETURNING l.advertiser_id"};
+
+constexpr query select_leases{
+  "cdp_select_leases",
+  "SELECT advertiser_id, epoch FROM advertiser_leases WHERE node_id = $1::text"
+  " ORDER BY advertiser_id"};
+
+// Like node recovery, for every node that is not live: due at once.
+constexpr query reap_dead{
+  "cdp_reap_dead",
+  "WITH dead AS (SELECT node_id FROM nodes"
+  "  WHERE stopped_at IS NOT NULL OR heartbeat_at < cdp_ts($2::bigint)),"
+  " reaped AS ("
+  " UPDATE advertiser_processing_states s SET status = 'FAILED',"
+  "  error_message = 'interrupted: node ' || s.owner || ' stopped renewing its lease while this"
+  " month was running',"
+  "  next_attempt_at = CASE WHEN s.retry_count < s.max_retries THEN cdp_ts($1::bigint) END,"
+  "  updated_at = cdp_ts($1::bigint)"
+  " WHERE s.status = 'RUNNING' AND s.owner IN (SELECT node_id FROM dead)"
+  " RETURNING " CDP_PG_MONTH_COLUMNS "),"
+  " closed AS ("
+  " UPDATE month_attempts m SET finished_at = cdp_ts($1::bigint), outcome = 'FAILED',"
+  "  error_message = r.error_message"
+  " FROM reaped r WHERE m.advertiser_id = r.advertiser_id"
+  "  AND m.processing_month = r.processing_month"
+  "  AND CASE m.outcome WHEN 'RUNNING' THEN m.lease_token = r.lease_token ELSE false END)"
+  " SELECT * FROM reaped ORDER BY advertiser_id, processing_month"};
+
+#undef CDP_PG_LIVE_NODES
+
+/// The server ends the session of a daemon killed with -9 a moment after its
+/// socket closes; a restart that comes sooner waits this long for the lock.
+constexpr auto lock_patience = std::chrono::seconds{3};
+constexpr auto lock_retry = std::chrono::milliseconds{100};
+
+failure not_registered() {
+  return make_failure(errc::invalid_argument,
+                      "no node is registered on this store connection (register_node first)");
+}
+
+} // namespace
+
+status postgres_store::lock_node(timestamp now, std::chrono::milliseconds patience,
+                                 bool renewing) {
+  if (locked_session_ == conn_->session())
+    return ok;
+  if (auto r = conn_->exec(keep_alive, params{}); !r)
+    return std::move(r).error();
+  auto began = std::chrono::steady_clock::now();
+  auto deadline = began + patience;
+  for (;;) {
+    auto locked = conn_->exec(try_lock_node, params{}.add(node_->node_id));
+    if (!locked)
+      return std::move(locked).error();
+    if (locked->boolean(0, 0))
+      break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::string holder = "another cdpbatchd";
+      auto seen = conn_->exec(select_node, params{}.add(node_->node_id));
+      if (seen && seen->rows() == 1) {
+        // Our own earlier session, not yet ended by the server (a broken
+        // connection it has not noticed): wait for it, it is no rival.
+        if (renewing && seen->string(0, 0) == node_->host && seen->int64(0, 1) == node_->pid)
+          return make_failure(errc::store_unavailable,
+                              "node.id '" + node_->node_id
+                                + "': the server still holds this daemon's lock from its "
+                                  "previous connection; retrying");
+        // `now` was taken before the patience ran out; the holder beat since.
+        auto waited = std::chrono::steady_clock::now() - began;
+        auto age = std::chrono::duration_cast<std::chrono::milliseconds>(now + waited
+                                                                         - seen->time(0, 2));
+        holder = "cdpbatchd pid " + seen->string(0, 1) + " on host '" + seen->string(0, 0)
+                 + "' (last heartbeat " + std::to_string(age.count()) + "ms ago)";
+      }
+      return make_failure(errc::conflict,
+                          "node.id '" + node_->node_id + "' is in use by a live daemon: " + holder
+                            + "; give every daemon its own node.id, or stop that one first");
+    }
+    std::this_thread::sleep_for(lock_retry);
+  }
+  locked_session_ = conn_->session();
+  return ok;
+}
+
+status postgres_store::register_node(const node_registration& me, timestamp now) {
+  if (auto r = conn_->ready(); !r)
+    return r;
+  node_ = me;
+  locked_session_ = 0;
+  if (auto locked = lock_node(now, lock_patience, false); !locked) {
+    node_.reset();
+    return locked;
+  }
+  return conn_->transact([&]() -> status {
+    params p;
+    p.add(me.node_id).add(me.host).add(me.pid).add(now);
+    if (auto r = conn_->exec(upsert_node, p); !r)
+      return std::move(r).error();
+    if (auto r = conn_->exec(renew_epochs, params{}.add(me.node_id)); !r)
+      return std::move(r).error();
+    return ok;
+  });
+}
+
+status postgres_store::heartbeat(timestamp now) {
+  if (!node_)
+    return not_registered();
+  return call([&]() -> status {
+    if (auto locked = lock_node(now, std::chrono::milliseconds{0}, true); !locked)
+      return locked;
+    params p;
+    p.add(node_->node_id).add(node_->host).add(node_->pid).add(now);
+    if (auto r = conn_->exec(beat, p); !r)
+      return std::move(r).error();
+    return ok;
+  });
+}
+
+status postgres_store::leave_node(timestamp now) {
+  if (!node_)
+    return not_registered();
+  return conn_->transact([&]() -> status {
+    if (auto r = conn_->exec(stop_node, params{}.add(node_->node_id).add(now)); !r)
+      return std::move(r).error();
+    if (auto r = conn_->exec(free_leases_of, params{}.add(node_->node_id)); !r)
+      return std::move(r).error();
+    return ok;
+  });
+}
+
+expected<std::vector<node_view>> postgres_store::list_nodes(timestamp now,
+                                                            std::chrono::milliseconds lease_ttl) {
+  return call([&]() -> expected<std::vector<node_view>> {
+    auto r = conn_->exec(select_nodes, params{});
+    if (!r)
+      return std::move(r).error();
+    std::vector<node_view> out;
+    for (int row = 0; row < r->rows(); ++row) {
+      node_view n;
+      n.node_id = r->string(row, 0);
+      n.host = r->string(row, 1);
+      n.pid = r->int64(row, 2);
+      n.started_at = r->time(row, 3);
+      n.heartbeat_at = r->time(row, 4);
+      n.stopped_at = r->opt_time(row, 5);
+      n.live = node_is_live(n.heartbeat_at, n.stopped_at.has_value(), now, lease_ttl);
+      n.advertisers_owned = r->int64(row, 6);
+      n.running_jobs = r->int64(row, 7);
+      out.push_back(std::move(n));
+    }
+    return out;
+  });
+}
+
+expected<lease_census> postgres_store::count_leases(const std::string& node_id, timestamp now,
+                                                    std::chrono::milliseconds lease_ttl) {
+  return call([&]() -> expected<lease_census> {
+    auto r = conn_->exec(census, params{}.add(node_id).add(now - lease_ttl));
+    if (!r)
+      return std::move(r).error();
+    return lease_census{r->int64(0, 0), r->int64(0, 1), r->int64(0, 2), r->int64(0, 3)};
+  });
+}
+
+expected<std::vector<advertiser_lease>>
+postgres_store::acquire_leases(const std::string& node_id, int64_t limit, timestamp now,
+                               std::chrono::milliseconds lease_ttl) {
+  if (limit <= 0)
+    return std::vector<advertiser_lease>{};
+  // Two nodes taking leases in different orders can deadlock; the
+  // transaction is then retried.
+  return conn_->transact([&]() -> expected<std::vector<advertiser_lease>> {
+    params p;
+    p.add(node_id).add(now - lease_ttl).add(limit).add(now);
+    auto r = conn_->exec(take_leases, p);
+    if (!r)
+      return std::move(r).error();
+    std::vector<advertiser_lease> out;
+    for (int row = 0; row < r->rows(); ++row)
+      out.push_back({r->string(row, 0), r->int64(row, 1), r->string(row, 2)});
+    return out;
+  });
+}
+
+expected<std::vector<std::string>>
+postgres_store::release_leases(const std::string& node_id,
+                               std::span<const std::string> advertiser_ids, timestamp) {
+  if (advertiser_ids.empty())
+    return std::vector<std::string>{};
+  pg::array wanted;
+  for (const auto& id : advertiser_ids)
+    wanted.add(id);
+  return conn_->transact([&]() -> expected<std::vector<std::string>> {
+    auto locked = conn_->exec(lock_surplus, params{}.add(node_id).add(wanted.take()));
+    if (!locked)
+      return std::move(locked).error();
+    pg::array ids;
+    for (int row = 0; row < locked->rows(); ++row)
+      ids.add(locked->text(row, 0));
+    auto freed = conn_->exec(free_idle, params{}.add(ids.take()).add(node_id));
+    if (!freed)
+      return std::move(freed).error();
+    std::vector<std::string> out;
+    for (int row = 0; row < freed->rows(); ++row)
+      out.push_back(freed->string(row, 0));
+    return out;
+  });
+}
+
+expected<std::vector<advertiser_lease>> postgres_store::list_leases(const std::string& node_id) {
+  return call([&]() -> expected<std::vector<advertiser_lease>> {
+    auto r = conn_->exec(select_leases, params{}.add(node_id));
+    if (!r)
+      return std::move(r).error();
+    std::vector<advertiser_lease> out;
+    for (int row = 0; row < r->rows(); ++row)
+      out.push_back({r->string(row, 0), r->int64(row, 1), ""});
+    return out;
+  });
+}
+
+expected<std::vector<month_state>>
+postgres_store::reap_dead_nodes(timestamp now, std::chrono::milliseconds lease_ttl) {
+  return call([&]() -> expected<std::vector<month_state>> {
+    auto r = conn_->exec(reap_dead, params{}.add(now).add(now - lease_ttl));
+    if (!r)
+      return std::move(r).error();
+    return pg::months_of(*r);
+  });
+}
+
+} // namespace cdp

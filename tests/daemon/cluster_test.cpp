@@ -1,0 +1,195 @@
+// Several cdpbatchd on one PostgreSQL: leases spread the advertisers, a node
+// killed with SIGKILL is taken over within the lease TTL, and no month ever
+// runs on two nodes at once.
+#include <algorithm>
+#include <map>
+#include <optional>
+
+#include "daemon/daemon_fixture.hpp"
+#include "persistence/store_fixture.hpp"
+
+using namespace cdp;
+using namespace cdp::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int advertisers = 30;
+constexpr int months_each = 6;
+constexpr auto heartbeat = 200ms;
+constexpr auto lease_ttl = 1s;
+
+/// A PostgreSQL schema of its own and a folder for the daemons' logs.
+struct cluster_fixture : daemon_fixture {
+  std::unique_ptr<test_database> db = test_database::create("postgresql");
+
+  std::vector<std::string> node_argv(const std::string& id) const {
+    return {program("cdpbatchd"),
+            "--config",
+            std::string{CDP_SOURCE_DIR} + "/config.toml",
+            "--set", "store.url=" + db->url(),
+            "--set", "node.id=" + id,
+            "--set", "log.file=" + (dir / (id + ".log")).string(),
+            "--set", "schedule.current_month=2024-12",
+            "--set", "schedule.tick_interval=100ms",
+            "--set", "backfill.months=" + std::to_string(months_each),
+            "--set", "node.heartbeat=200ms",
+            "--set", "node.lease_ttl=1s",
+            "--set", "retry.backoff_base=50ms",
+            "--set", "retry.backoff_max=200ms",
+            "--set", "reaper.interval=200ms",
+            "--set", "job.kind=simulated",
+            "--set", "job.simulated.latency=150ms",
+            "--set", "batch.thread-pool.core-size=2",
+            "--set", "http.listen=127.0.0.1:0",
+            "--set", "admin.listen=127.0.0.1:0"};
+  }
+
+  void create_advertisers() {
+    std::vector<new_advertiser> many;
+    for (int i = 0; i < advertisers; ++i)
+      many.push_back({"adv-" + std::to_string(i), "", advertiser_type::new_advertiser});
+    must(db->main().create_advertisers(many, ym("2024-12"), months_each, 3, t0, {}));
+  }
+
+  std::map<std::string, node_view> nodes() {
+    auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now());
+    std::map<std::string, node_view> out;
+    if (auto listed = db->main().list_nodes(now, lease_ttl))
+      for (auto& n : *listed)
+        out[n.node_id] = n;
+    return out;
+  }
+
+  /// Every advertiser backfilled: then it refreshes its current month on
+  /// every tick, so some month is RUNNING at almost any instant.
+  bool all_backfilled() {
+    auto all = db->main().list_advertisers(false);
+    return all && all->size() == advertisers
+           && std::all_of(all->begin(), all->end(),
+                          [](const advertiser& a) { return a.backfill_completed; });
+  }
+};
+
+/// Of one month's attempts, none starts before the one before it ended.
+void check_no_overlap(store& s, const std::string& id, int& attempts_seen,
+                      int& taken_over) {
+  for (const auto& m : must(s.list_months(id))) {
+    INFO(id << " " << m.month.to_string());
+    CHECK(m.status == month_status::completed);
+    auto history = must(s.list_attempts(id, m.month));
+    attempts_seen += static_cast<int>(history.size());
+    for (const auto& a : history)
+      UNSCOPED_INFO("attempt " << a.attempt << " " << a.owner << " " << to_string(a.outcome)
+                               << " " << to_iso8601(a.started_at) << " - "
+                               << (a.finished_at ? to_iso8601(*a.finished_at) : "open") << " "
+                               << a.error_message);
+    for (size_t k = 1; k < history.size(); ++k) {
+      REQUIRE(history[k - 1].finished_at.has_value());
+      CHECK(*history[k - 1].finished_at <= history[k].started_at);
+      taken_over += history[k - 1].owner != history[k].owner;
+    }
+  }
+}
+
+} // namespace
+
+TEST_CASE_METHOD(cluster_fixture, "three cdpbatchd share one PostgreSQL; one killed with SIGKILL is taken over within the lease TTL and no month runs on two nodes at once") {
+  if (!db)
+    return;
+  create_advertisers();
+  std::vector<std::unique_ptr<process>> daemons;
+  for (const auto* id : {"node-1", "node-2", "node-3"})
+    daemons.push_back(std::make_unique<process>(node_argv(id), dir / (std::string{id} + ".out")));
+
+  // The leases spread: every node holds some, together all of them.
+  REQUIRE(eventually([&] {
+    auto seen = nodes();
+    int64_t owned = 0;
+    for (const auto& [id, n] : seen) {
+      if (!n.live || n.advertisers_owned == 0)
+        return false;
+      owned += n.advertisers_owned;
+    }
+    return seen.size() == 3 && owned == advertisers;
+  }));
+  // Nodes that came first give their surplus back: each ends with its share.
+  CHECK(eventually([&] {
+    for (const auto& [id, n] : nodes())
+      if (n.advertisers_owned > (advertisers + 2) / 3)
+        return false;
+    return true;
+  }, 10s));
+
+  // node-2 dies mid-backfill, jobs in flight.
+  REQUIRE(eventually([&] { return nodes()["node-2"].running_jobs > 0; }));
+  auto held_by_2 = must(db->main().list_leases("node-2")).size();
+  REQUIRE(held_by_2 > 0);
+  daemons[1]->signal(SIGKILL);
+  REQUIRE(daemons[1]->wait(5s));
+  auto killed_at = std::chrono::steady_clock::now();
+  REQUIRE(eventually([&] { return must(db->main().list_leases("node-2")).empty(); }, 10s));
+  auto takeover = std::chrono::steady_clock::now() - killed_at;
+  auto takeover_ms = std::chrono::duration_cast<std::chrono::milliseconds>(takeover).count();
+  WARN("takeover of " << held_by_2 << " advertisers " << takeover_ms << "ms after SIGKILL (TTL "
+                      << lease_ttl.count() << "s, heartbeat " << heartbeat.count() << "ms)");
+  // Silence for the TTL, then the next heartbeat of a survivor takes over.
+  CHECK(takeover < lease_ttl + 4 * heartbeat);
+  CHECK(nodes()["node-1"].advertisers_owned + nodes()["node-3"].advertisers_owned == advertisers);
+
+  REQUIRE(eventually(
+    [&] { return all_backfilled(); }, 60s));
+  for (auto* d : {daemons[0].get(), daemons[2].get()})
+    d->signal(SIGTERM);
+  for (auto* d : {daemons[0].get(), daemons[2].get()}) {
+    INFO(d->output());
+    CHECK(d->wait(20s) == 0);
+  }
+  int attempts = 0;
+  int taken_over = 0;
+  for (int i = 0; i < advertisers; ++i) {
+    auto id = "adv-" + std::to_string(i);
+    CHECK(must(db->main().get_advertiser(id)).active);
+    check_no_overlap(db->main(), id, attempts, taken_over);
+  }
+  CHECK(attempts >= advertisers * months_each);
+  // The months node-2 had in flight went to a survivor.
+  CHECK(taken_over > 0);
+  // A clean stop frees the leases at once.
+  for (const auto& [id, n] : nodes()) {
+    CHECK_FALSE(n.live);
+    CHECK(n.advertisers_owned == 0);
+  }
+}
+
+TEST_CASE_METHOD(cluster_fixture, "a second cdpbatchd with a live node's id is refused, and its restart after SIGKILL is not") {
+  if (!db)
+    return;
+  create_advertisers();
+  process first{node_argv("twin"), dir / "first.out"};
+  REQUIRE(eventually([&] { return nodes()["twin"].live; }));
+  auto second_argv = node_argv("twin");
+  second_argv.push_back("--set");
+  second_argv.push_back("log.file=" + (dir / "second.log").string());
+  process second{second_argv, dir / "second.out"};
+  auto code = second.wait(20s);
+  INFO(second.output());
+  REQUIRE(code);
+  CHECK(*code == 1);
+  CHECK(second.output().find("node.id 'twin' is in use by a live daemon") != std::string::npos);
+  CHECK_FALSE(first.wait(100ms));
+
+  first.signal(SIGKILL);
+  REQUIRE(first.wait(5s));
+  auto started = std::chrono::steady_clock::now();
+  process again{node_argv("twin"), dir / "again.out"};
+  REQUIRE(eventually([&] {
+    return again.output().find("cdpbatchd running") != std::string::npos;
+  }, 10s));
+  CHECK(std::chrono::steady_clock::now() - started < 5s);
+  INFO(again.output());
+  REQUIRE(eventually([&] { return all_backfilled(); }, 60s));
+  again.signal(SIGTERM);
+  CHECK(again.wait(20s) == 0);
+}

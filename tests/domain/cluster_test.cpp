@@ -1,0 +1,41 @@
+#include <catch2/catch.hpp>
+
+#include "domain/cluster.hpp"
+
+using namespace cdp;
+using namespace std::chrono_literals;
+
+TEST_CASE("a node is live while it renews its heartbeat within the lease TTL and has not stopped") {
+  timestamp t{std::chrono::milliseconds{1'000'000}};
+  CHECK(node_is_live(t, false, t + 30s, 30s));
+  CHECK_FALSE(node_is_live(t, false, t + 30s + 1ms, 30s));
+  CHECK_FALSE(node_is_live(t, true, t, 30s));
+}
+
+TEST_CASE("a node below its fair share takes what is available, up to the share") {
+  auto plan = plan_leases({100, 3, 10, 200});
+  CHECK(plan.share == 34);
+  CHECK(plan.acquire == 24);
+  CHECK(plan.release == 0);
+  CHECK(plan_leases({100, 3, 10, 5}).acquire == 5);
+  CHECK(plan_leases({0, 1, 0, 0}).acquire == 0);
+}
+
+TEST_CASE("a node above its fair share gives the surplus back when a node joins") {
+  auto plan = plan_leases({100, 2, 100, 0});
+  CHECK(plan.share == 50);
+  CHECK(plan.acquire == 0);
+  CHECK(plan.release == 50);
+}
+
+TEST_CASE("the fair shares of the live nodes cover every advertiser") {
+  for (int64_t advertisers : {0, 1, 7, 50, 200, 1001})
+    for (int64_t nodes = 1; nodes <= 5; ++nodes) {
+      INFO(advertisers << " advertisers on " << nodes << " nodes");
+      auto share = plan_leases({advertisers, nodes, 0, advertisers}).share;
+      CHECK(share * nodes >= advertisers);
+      CHECK((share - 1) * nodes < advertisers + (advertisers == 0 ? 1 : 0));
+    }
+  // No live node counted (a clock behind the others): it still takes a share.
+  CHECK(plan_leases({10, 0, 0, 10}).acquire == 10);
+}
