@@ -103,7 +103,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto& s = **opened;
-  // Tells the test its kill may come now.
+  // Tells the test its kill may come now; then one dot per committed batch,
+  // so the test can aim its kill among transactions however slow the machine.
   std::cout << "ready" << std::endl;
   std::mt19937_64 rng{std::random_device{}()};
 
@@ -152,6 +153,7 @@ int main(int argc, char** argv) {
         std::cerr << "crash_child: a transition did not apply: " << outcome.message << "\n";
         return 3;
       }
+    std::cout << '.' << std::flush;
   }
   return 4;
 }

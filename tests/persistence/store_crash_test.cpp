@@ -33,33 +33,54 @@ std::string child_path() {
   return std::string{dir} + "/crash_child";
 }
 
-/// Starts the child and returns once it has opened its store, so the random
-/// kill that follows lands among its transactions however slowly a loaded
-/// machine starts processes and connections.
-pid_t start_child(const std::string& url, const std::string& owner) {
+struct child {
+  pid_t pid;
+  int progress; ///< the child's stdout: "ready\n", then a dot per committed batch
+};
+
+/// Reads the child's progress until `dots` batches committed; false when it
+/// ended first or went quiet for 30 s.
+bool await_commits(const child& c, int dots) {
+  char byte = 0;
+  while (dots > 0) {
+    pollfd p{c.progress, POLLIN, 0};
+    if (::poll(&p, 1, 30'000) != 1 || ::read(c.progress, &byte, 1) != 1)
+      return false;
+    if (byte == '.')
+      --dots;
+  }
+  return true;
+}
+
+/// Starts the child and returns once it has opened its store, so the kill
+/// that follows lands among its transactions however slowly a loaded machine
+/// starts processes and connections.
+child start_child(const std::string& url, const std::string& owner) {
   auto path = child_path();
   std::string seconds = "20";
   char* argv[] = {path.data(), const_cast<char*>(url.c_str()), const_cast<char*>(owner.c_str()),
                   seconds.data(), nullptr};
-  int ready[2];
-  REQUIRE(::pipe(ready) == 0);
+  int out[2];
+  REQUIRE(::pipe(out) == 0);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, ready[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, ready[0]);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, out[0]);
   pid_t pid = 0;
   auto spawned = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
-  ::close(ready[1]);
+  ::close(out[1]);
   if (spawned != 0)
     FAIL("cannot start " << path);
-  pollfd p{ready[0], POLLIN, 0};
+  child c{pid, out[0]};
   char byte = 0;
-  bool opened = ::poll(&p, 1, 30'000) == 1 && ::read(ready[0], &byte, 1) == 1;
-  ::close(ready[0]);
+  bool opened = false;
+  pollfd p{c.progress, POLLIN, 0};
+  while (!opened && ::poll(&p, 1, 30'000) == 1 && ::read(c.progress, &byte, 1) == 1)
+    opened = byte == '\n';
   if (!opened)
     FAIL("the crash child did not open its store (it ended, or took over 30s)");
-  return pid;
+  return c;
 }
 
 /// PostgreSQL finishes (commits or rolls back) a killed client's transaction
@@ -186,13 +207,16 @@ TEST_CASE("a store process killed at random moments leaves every transaction who
   int64_t completed = 0;
   for (int run = 0; run < 10 && !finished; ++run) {
     INFO("run " << run);
-    auto pid = start_child(child_url, "crash-node");
-    // SQLite finishes the whole backfill in about half a second here, so the
-    // kills come early and often.
-    std::this_thread::sleep_for(std::chrono::milliseconds{5 + rng() % 120});
-    ::kill(pid, SIGKILL);
+    auto c = start_child(child_url, "crash-node");
+    // Counted in committed batches, not time, so a slow machine gets as far;
+    // the delay after them puts the kill anywhere in the next transaction.
+    // The whole backfill is a few hundred batches.
+    if (await_commits(c, static_cast<int>(rng() % 30)))
+      std::this_thread::sleep_for(std::chrono::microseconds{rng() % 20'000});
+    ::kill(c.pid, SIGKILL);
+    ::close(c.progress);
     int status = 0;
-    ::waitpid(pid, &status, 0);
+    ::waitpid(c.pid, &status, 0);
     if (WIFEXITED(status)) {
       // It ran out of work before the kill: fine, but it must have succeeded.
       REQUIRE(WEXITSTATUS(status) == 0);
