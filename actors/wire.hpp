@@ -201,7 +201,8 @@ typename Inspector::result_type inspect(Inspector& f, tick_schedule& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_view& x) {
   return f(caf::meta::type_name("node_view"), x.node_id, x.host, x.pid, x.started_at,
-           x.heartbeat_at, wire::opt(x.stopped_at), x.live, x.advertisers_owned,
+           x.heartbeat_at, x.heartbeat_age_ms, wire::opt(x.stopped_at), x.live,
+           x.advertisers_owned,
            x.running_jobs);
 }
 

@@ -145,6 +145,19 @@ json to_json(const health_report& h) {
           {"checkedAt", to_iso8601(h.checked_at)}};
 }
 
+json to_json(const node_view& n) {
+  return {{"nodeId", n.node_id},
+          {"host", n.host},
+          {"pid", n.pid},
+          {"live", n.live},
+          {"startedAt", to_iso8601(n.started_at)},
+          {"heartbeatAt", to_iso8601(n.heartbeat_at)},
+          {"heartbeatAgeSeconds", static_cast<double>(n.heartbeat_age_ms) / 1000.0},
+          {"stoppedAt", instant(n.stopped_at)},
+          {"advertisersOwned", n.advertisers_owned},
+          {"runningJobs", n.running_jobs}};
+}
+
 json error_body(std::string_view error, std::string_view detail) {
   return {{"error", error}, {"detail", detail}};
 }

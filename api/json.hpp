@@ -21,6 +21,7 @@ json to_json(const attempt_record& a);
 json to_json(const running_job& j);
 json to_json(const system_status& s);
 json to_json(const health_report& h);
+json to_json(const node_view& n);
 
 template <class T>
 json to_json(const std::vector<T>& items) {

@@ -149,6 +149,7 @@ struct rest_api::impl {
     });
     add("GET", "running-jobs", at("/running-jobs"),
         [this](call& c) { reply<running_job_list>(c, 200, running_atom_v); });
+    add("GET", "nodes", at("/nodes"), [this](call& c) { reply<node_list>(c, 200, nodes_atom_v); });
     add("GET", "advertisers", at("/advertisers"), [this](call& c) {
       auto param = [&](const char* key) {
         return c.req.has_param(key) ? c.req.get_param_value(key) : std::string{};

@@ -19,6 +19,8 @@ struct node_view {
   int64_t pid = 0;
   timestamp started_at{};
   timestamp heartbeat_at{};
+  /// How long before the view was taken it last beat.
+  int64_t heartbeat_age_ms = 0;
   /// Set when it left the cluster cleanly (SIGTERM); its leases are free.
   std::optional<timestamp> stopped_at;
   /// Renewed its heartbeat within the lease TTL and has not stopped.

@@ -264,6 +264,7 @@ expected<std::vector<node_view>> postgres_store::list_nodes(timestamp now,
       n.pid = r->int64(row, 2);
       n.started_at = r->time(row, 3);
       n.heartbeat_at = r->time(row, 4);
+      n.heartbeat_age_ms = (now - n.heartbeat_at).count();
       n.stopped_at = r->opt_time(row, 5);
       n.live = node_is_live(n.heartbeat_at, n.stopped_at.has_value(), now, lease_ttl);
       n.advertisers_owned = r->int64(row, 6);

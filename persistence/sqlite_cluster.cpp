@@ -42,7 +42,8 @@ constexpr const char* select_nodes = R"sql(
 SELECT n.node_id, n.host, n.pid, n.started_at, n.heartbeat_at, n.stopped_at,
        (SELECT count(*) FROM advertiser_leases l WHERE l.node_id = n.node_id),
        (SELECT count(*) FROM advertiser_processing_states s
-         WHERE s.status = 'RUNNING' AND s.owner = n.node_id)
+         WHERE s.status = 'RUNNING' AND s.owner = n.node_id),
+       (SELECT count(*) FROM advertisers)
   FROM nodes n ORDER BY n.node_id)sql";
 
 // ?2: heartbeats at or after this instant are live.
@@ -187,9 +188,11 @@ expected<std::vector<node_view>> sqlite_store::list_nodes(timestamp now,
       n.pid = q.int64(2);
       n.started_at = q.time(3);
       n.heartbeat_at = q.time(4);
+      n.heartbeat_age_ms = (now - n.heartbeat_at).count();
       n.stopped_at = q.optional_time(5);
       n.live = node_is_live(n.heartbeat_at, n.stopped_at.has_value(), now, lease_ttl);
-      n.advertisers_owned = q.int64(6);
+      // One daemon per file: the live one runs every advertiser, leased or not.
+      n.advertisers_owned = n.live ? q.int64(8) : q.int64(6);
       n.running_jobs = q.int64(7);
       out.push_back(std::move(n));
     }

@@ -270,7 +270,8 @@ public:
   /// the other nodes take its advertisers over at once.
   virtual status leave_node(timestamp now) = 0;
   /// Every node that ever registered, by id, with the advertisers it leases
-  /// and the months it runs; `live` judged with `lease_ttl`.
+  /// (SQLite: the live node runs them all) and the months it runs; `live`
+  /// judged with `lease_ttl`.
   virtual expected<std::vector<node_view>> list_nodes(timestamp now,
                                                       std::chrono::milliseconds lease_ttl) = 0;
   /// What `node_id` sees before balancing: advertisers, live nodes, its

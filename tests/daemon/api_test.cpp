@@ -109,6 +109,23 @@ TEST_CASE("REST: every endpoint answers its JSON over real HTTP") {
   CHECK(is_instant(attempts.doc[0]["finishedAt"]));
   CHECK(attempts.doc[0].contains("node"));
 
+  auto nodes = d.get(v2 + "/nodes");
+  INFO(nodes.body);
+  REQUIRE(nodes.status == 200);
+  REQUIRE(nodes.doc.is_array());
+  REQUIRE(nodes.doc.size() == 1);
+  const auto& me = nodes.doc[0];
+  CHECK(me["live"] == true);
+  CHECK(me["nodeId"].is_string());
+  CHECK(me["pid"].get<int64_t>() > 0);
+  CHECK(is_instant(me["startedAt"]));
+  CHECK(is_instant(me["heartbeatAt"]));
+  CHECK(me["heartbeatAgeSeconds"].get<double>() >= 0.0);
+  CHECK(me["heartbeatAgeSeconds"].get<double>() < 30.0);
+  CHECK(me["stoppedAt"].is_null());
+  CHECK(me["advertisersOwned"] == 2);
+  CHECK(me["runningJobs"].get<int64_t>() >= 0);
+
   auto running = d.get(v2 + "/running-jobs");
   REQUIRE(running.status == 200);
   CHECK(running.doc.is_array());

@@ -4,6 +4,10 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <regex>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include "daemon/daemon_fixture.hpp"
 #include "persistence/store_fixture.hpp"
@@ -72,6 +76,24 @@ struct cluster_fixture : daemon_fixture {
   }
 };
 
+/// The REST port a daemon said it listens on (0 before it said so).
+int rest_port(const process& p) {
+  static const std::regex listening{R"(REST API listening on http://127\.0\.0\.1:(\d+)/)"};
+  std::smatch m;
+  auto out = p.output();
+  return std::regex_search(out, m, listening) ? std::stoi(m[1]) : 0;
+}
+
+/// GET /api/v2/batch/nodes of one daemon over HTTP, parsed.
+nlohmann::json nodes_over_http(const process& p) {
+  httplib::Client client{"127.0.0.1", rest_port(p)};
+  client.set_read_timeout(std::chrono::seconds{10});
+  auto r = client.Get("/api/v2/batch/nodes");
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  return nlohmann::json::parse(r->body);
+}
+
 /// Of one month's attempts, none starts before the one before it ended.
 void check_no_overlap(store& s, const std::string& id, int& attempts_seen,
                       int& taken_over) {
@@ -95,7 +117,7 @@ void check_no_overlap(store& s, const std::string& id, int& attempts_seen,
 
 } // namespace
 
-TEST_CASE_METHOD(cluster_fixture, "three cdpbatchd share one PostgreSQL; one killed with SIGKILL is taken over within the lease TTL and no month runs on two nodes at once") {
+TEST_CASE_METHOD(cluster_fixture, "three cdpbatchd share one PostgreSQL, one killed with SIGKILL is taken over within the lease TTL and no month runs on two nodes at once") {
   if (!db)
     return;
   create_advertisers();
@@ -122,6 +144,25 @@ TEST_CASE_METHOD(cluster_fixture, "three cdpbatchd share one PostgreSQL; one kil
     return true;
   }, 10s));
 
+  // Any node's REST API shows the whole cluster.
+  REQUIRE(eventually([&] { return rest_port(*daemons[2]) > 0; }));
+  // Leases move while the nodes settle on their shares: poll for a view in
+  // which all three are live and own every advertiser between them.
+  nlohmann::json seen_by_3;
+  CHECK(eventually([&] {
+    seen_by_3 = nodes_over_http(*daemons[2]);
+    int64_t owned = 0;
+    bool live = seen_by_3.size() == 3;
+    for (const auto& n : seen_by_3) {
+      live = live && n["live"] == true && n["heartbeatAgeSeconds"].get<double>() < 1.0;
+      owned += n["advertisersOwned"].get<int64_t>();
+    }
+    return live && owned == advertisers;
+  }, 10s));
+  INFO(seen_by_3.dump());
+  REQUIRE(seen_by_3.size() == 3);
+  CHECK(seen_by_3[0]["nodeId"] == "node-1");
+
   // node-2 dies mid-backfill, jobs in flight.
   REQUIRE(eventually([&] { return nodes()["node-2"].running_jobs > 0; }));
   auto held_by_2 = must(db->main().list_leases("node-2")).size();
@@ -137,6 +178,13 @@ TEST_CASE_METHOD(cluster_fixture, "three cdpbatchd share one PostgreSQL; one kil
   // Silence for the TTL, then the next heartbeat of a survivor takes over.
   CHECK(takeover < lease_ttl + 4 * heartbeat);
   CHECK(nodes()["node-1"].advertisers_owned + nodes()["node-3"].advertisers_owned == advertisers);
+  auto after_kill = nodes_over_http(*daemons[0]);
+  INFO(after_kill.dump());
+  REQUIRE(after_kill.size() == 3);
+  CHECK(after_kill[1]["nodeId"] == "node-2");
+  CHECK(after_kill[1]["live"] == false);
+  CHECK(after_kill[1]["advertisersOwned"] == 0);
+  CHECK(after_kill[1]["heartbeatAgeSeconds"].get<double>() >= 1.0);
 
   REQUIRE(eventually(
     [&] { return all_backfilled(); }, 60s));

@@ -126,7 +126,7 @@ TEST_CASE("a tick while an older month runs is honoured once that month is recor
   CHECK(d.last.on_tick);
 }
 
-TEST_CASE("a full queue leaves the advertiser waiting for a place; a drain gives up the wait") {
+TEST_CASE("a full queue leaves the advertiser waiting for a place, a drain gives up the wait") {
   driver d;
   d.settled_idle();
   d.on(input::tick);
@@ -139,7 +139,7 @@ TEST_CASE("a full queue leaves the advertiser waiting for a place; a drain gives
   CHECK(d.on(input::tick).empty());
 }
 
-TEST_CASE("a lost claim gives the place back and rereads; after three in a row it waits for a tick") {
+TEST_CASE("a lost claim gives the place back and rereads, after three in a row it waits for a tick") {
   driver d;
   d.settled_idle();
   d.on(input::tick);
@@ -192,7 +192,7 @@ TEST_CASE("a failed write with a next claim in it gives the place back and rerea
   CHECK(d.last.chain);
 }
 
-TEST_CASE("a claim the store failed gives the place back; its fate is read from the months") {
+TEST_CASE("a claim the store failed gives the place back, its fate is read from the months") {
   driver d;
   d.settled_idle();
   d.on(input::tick);

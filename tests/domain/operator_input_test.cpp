@@ -71,7 +71,7 @@ TEST_CASE("the token is compared whole, and no token configured lets everyone in
   CHECK_FALSE(token_matches("s3cret", "S3cret"));
 }
 
-TEST_CASE("a RUNNING or closed month may not be retried; an exhausted one blocks activation") {
+TEST_CASE("a RUNNING or closed month may not be retried, an exhausted one blocks activation") {
   month_state m;
   m.advertiser_id = "C";
   m.month = *year_month::parse("2024-03");

@@ -52,7 +52,7 @@ TEST_CASE("a node id held by a live daemon is refused, and free again the moment
   CHECK(second->register_node(node("node-a"), t0 + 2s));
 }
 
-TEST_CASE("SQLite takes one daemon whatever its node id; PostgreSQL takes one per node id") {
+TEST_CASE("SQLite takes one daemon whatever its node id, PostgreSQL takes one per node id") {
   FOR_EACH_BACKEND(db);
   db->main();
   auto a = registered(*db, "node-a", t0);
@@ -345,4 +345,51 @@ TEST_CASE("of two PostgreSQL nodes taking leases at once no advertiser goes to b
     }
   CHECK(seen.size() == 300);
   CHECK(must(s.list_leases("node-0")).size() + must(s.list_leases("node-1")).size() == 300);
+}
+
+TEST_CASE("a completion with the next month's claim in one batch is fenced as a whole: the old epoch records neither") {
+  FOR_EACH_BACKEND(db);
+  auto& s = db->main();
+  create_new(s, "adv-1");
+  auto a = registered(*db, "node-a", t0);
+  REQUIRE(must(a->acquire_leases("node-a", 1, t0, ttl)).size() == 1);
+  auto epoch_a = epoch_of(s, "node-a", "adv-1");
+  auto first = claim_of("adv-1", ym("2023-01"), 5, "node-a");
+  first.lease_epoch = epoch_a;
+  REQUIRE(must(s.claim(first, t0)).applied);
+  auto chained = [&](year_month done, int64_t token, int64_t next_token, int64_t epoch) {
+    auto c = completion_of("adv-1", done, token, 10, 0);
+    c.lease_epoch = epoch;
+    auto next = claim_of("adv-1", done.next(), next_token, "node-a");
+    next.after = done;
+    next.lease_epoch = epoch;
+    return std::vector<transition>{c, next};
+  };
+  // Under its own epoch both go through in one write.
+  auto both = must(s.apply(chained(ym("2023-01"), 5, 6, epoch_a), t0 + 1s));
+  REQUIRE(both.size() == 2);
+  CHECK(both[0].applied);
+  CHECK(both[1].applied);
+  CHECK(must(s.get_month("adv-1", ym("2023-02"))).status == month_status::running);
+  if (!several_nodes(*db))
+    return;
+
+  // node-a goes silent; node-b takes the lease and the month is reaped.
+  auto b = registered(*db, "node-b", t0 + 35s);
+  REQUIRE(must(b->acquire_leases("node-b", 1, t0 + 35s, ttl)).size() == 1);
+  REQUIRE(must(s.reap_dead_nodes(t0 + 35s, ttl)).size() == 1);
+  auto retry = claim_of("adv-1", ym("2023-02"), 9, "node-b");
+  retry.lease_epoch = epoch_of(s, "node-b", "adv-1");
+  REQUIRE(must(s.claim(retry, t0 + 36s)).applied);
+  // node-a's late completion and its chained claim of 2023-03: neither lands.
+  auto late = must(s.apply(chained(ym("2023-02"), 6, 7, epoch_a), t0 + 37s));
+  REQUIRE(late.size() == 2);
+  CHECK_FALSE(late[0].applied);
+  CHECK(late[0].code == errc::lease_lost);
+  CHECK_FALSE(late[1].applied);
+  auto row = must(s.get_month("adv-1", ym("2023-02")));
+  CHECK(row.status == month_status::running);
+  CHECK(row.owner == "node-b");
+  CHECK(must(s.get_month("adv-1", ym("2023-03"))).status == month_status::pending);
+  CHECK(must(s.list_attempts("adv-1", ym("2023-03"))).empty());
 }
