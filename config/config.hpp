@@ -72,6 +72,11 @@ struct config {
     std::string tls_cert;
     std::string tls_key;
     std::string tls_ca;
+    /// admin.heartbeat_interval: both ends send one this often.
+    std::chrono::milliseconds heartbeat_interval = std::chrono::seconds{5};
+    /// admin.connection_timeout: a peer silent this long, or still without
+    /// a finished handshake, is dropped.
+    std::chrono::milliseconds connection_timeout = std::chrono::seconds{30};
   } admin;
 
   struct log_section {
@@ -96,6 +101,9 @@ struct listen_address {
 };
 
 std::optional<listen_address> parse_listen_address(const std::string& text);
+
+/// 127.0.0.0/8, ::1 or localhost: reachable from this host only.
+bool is_loopback_host(const std::string& host);
 
 /// Loads `path` (empty: defaults only), applies `overrides` (`key=value`, in
 /// order) and validates the result. On failure, every problem found, one per

@@ -196,6 +196,8 @@ std::vector<key> make_all() {
     text("admin.tls.cert", [](auto& c) -> auto& { return c.admin.tls_cert; }),
     text("admin.tls.key", [](auto& c) -> auto& { return c.admin.tls_key; }),
     text("admin.tls.ca", [](auto& c) -> auto& { return c.admin.tls_ca; }),
+    duration("admin.heartbeat_interval", [](auto& c) -> auto& { return c.admin.heartbeat_interval; }),
+    duration("admin.connection_timeout", [](auto& c) -> auto& { return c.admin.connection_timeout; }),
     text("log.level", [](auto& c) -> auto& { return c.log.level; }),
     text("log.file", [](auto& c) -> auto& { return c.log.file; }),
     text("node.id", [](auto& c) -> auto& { return c.node.id; }),

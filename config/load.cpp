@@ -5,6 +5,8 @@
 #include <map>
 #include <sstream>
 
+#include <arpa/inet.h>
+
 #include <toml++/toml.h>
 
 #include "config/config.hpp"
@@ -135,11 +137,19 @@ void validate(const config& c, const origins& from, errors& out) {
          + c.store.url + "'");
   need(parse_listen_address(c.http.listen).has_value(), "http.listen",
        "expected HOST:PORT such as 127.0.0.1:8080, got '" + c.http.listen + "'");
-  need(parse_listen_address(c.admin.listen).has_value(), "admin.listen",
+  auto admin = parse_listen_address(c.admin.listen);
+  need(admin.has_value(), "admin.listen",
        "expected HOST:PORT such as 127.0.0.1:4242, got '" + c.admin.listen + "'");
   int tls_parts = !c.admin.tls_cert.empty() + !c.admin.tls_key.empty() + !c.admin.tls_ca.empty();
   need(tls_parts == 0 || tls_parts == 3, "admin.tls.cert",
        "admin.tls.cert, admin.tls.key and admin.tls.ca go together (TLS without all three is not authenticated)");
+  need(!admin || tls_parts == 3 || is_loopback_host(admin->host), "admin.listen",
+       "'" + c.admin.listen + "' is reachable from other hosts: set admin.tls.cert, admin.tls.key "
+         "and admin.tls.ca (mutual TLS) to listen there, or listen on 127.0.0.1");
+  need(c.admin.heartbeat_interval > milliseconds{0}, "admin.heartbeat_interval",
+       "must be longer than 0ms");
+  need(c.admin.connection_timeout >= 2 * c.admin.heartbeat_interval, "admin.connection_timeout",
+       "must be at least twice admin.heartbeat_interval, or live consoles are dropped");
   for (const auto& [key, path] : {std::pair{"admin.tls.cert", c.admin.tls_cert},
                                   std::pair{"admin.tls.key", c.admin.tls_key},
                                   std::pair{"admin.tls.ca", c.admin.tls_ca}})
@@ -173,9 +183,19 @@ std::optional<listen_address> parse_listen_address(const std::string& text) {
   if (port > 65535)
     return std::nullopt;
   auto host = text.substr(0, colon);
-  if (host.find_first_of(" /\t") != std::string::npos)
+  // [::1]:4242 names an IPv6 host; sockets want it without the brackets.
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (host.find_first_of(" /\t[]") != std::string::npos)
     return std::nullopt;
   return listen_address{host, static_cast<uint16_t>(port)};
+}
+
+bool is_loopback_host(const std::string& host) {
+  if (host == "localhost" || host == "::1")
+    return true;
+  in_addr v4{};
+  return ::inet_pton(AF_INET, host.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
 }
 
 config_result load_config(const std::string& path,

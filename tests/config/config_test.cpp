@@ -175,6 +175,25 @@ TEST_CASE("TLS needs cert, key and CA together") {
   error_naming(with({"admin.tls.cert=" + repo_config()}), "admin.tls");
 }
 
+TEST_CASE("the admin port leaves loopback only with mutual TLS") {
+  auto e = error_naming(with({"admin.listen=0.0.0.0:4242"}), "admin.listen");
+  CHECK(e.find("admin.tls.cert, admin.tls.key and admin.tls.ca") != std::string::npos);
+  error_naming(with({"admin.listen=10.1.2.3:4242"}), "admin.listen");
+  error_naming(with({"admin.listen=127.evil.example:4242"}), "admin.listen");
+  for (auto loopback : {"127.0.0.1:4242", "127.1.2.3:0", "localhost:4242", "[::1]:4242"})
+    CHECK(with({std::string{"admin.listen="} + loopback}).value);
+  auto tls = with({"admin.listen=0.0.0.0:4242", "admin.tls.cert=" + repo_config(),
+                   "admin.tls.key=" + repo_config(), "admin.tls.ca=" + repo_config()});
+  CHECK(tls.value);
+}
+
+TEST_CASE("the admin connection timeout must outlast two heartbeats") {
+  error_naming(with({"admin.heartbeat_interval=10s", "admin.connection_timeout=15s"}),
+               "admin.connection_timeout");
+  error_naming(with({"admin.heartbeat_interval=0ms"}), "admin.heartbeat_interval");
+  CHECK(with({"admin.heartbeat_interval=100ms", "admin.connection_timeout=1s"}).value);
+}
+
 TEST_CASE("an unknown log level is an error naming the key") {
   error_naming(with({"log.level=loud"}), "log.level");
 }
