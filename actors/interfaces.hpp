@@ -213,4 +213,38 @@ using operator_actor = caf::typed_actor<
   /// The daemons sharing the store: heartbeat age, advertisers, running jobs.
   caf::replies_to<nodes_atom>::with<node_list>>;
 
+/// The admin console's protocol: `admin_actor`, the wire layout of every
+/// value it carries (actors/wire.hpp) and their type names. Any change to
+/// one of them is a new version.
+inline constexpr uint32_t admin_protocol_version = 1;
+
+/// A watching console, as the admin actor sees it: what it pushes.
+using watch_console_actor = caf::typed_actor<
+  /// The next frame.
+  caf::reacts_to<watch_atom, watch_frame>,
+  /// Why there is no frame this time; the watch goes on.
+  caf::reacts_to<watch_atom, caf::error>>;
+
+/// The endpoint cdpctl talks to, published on `admin.listen`: the operator's
+/// operations, forwarded to the operator actor so the console and the REST
+/// API answer alike, plus the console's hello and its watch subscription.
+/// Anyone who reaches the port can send it anything, so it holds no handle
+/// but the operator's and keeps no state a peer could grow without bound.
+using admin_actor = operator_actor::extend<
+  /// The console's first request, with the protocol version it speaks: the
+  /// daemon's version, or errc::incompatible_protocol naming both. Consoles
+  /// connect untyped and say hello first, because CAF refuses a typed
+  /// remote_actor whose interface differs without saying which side is older.
+  caf::replies_to<hello_atom, uint32_t>::with<uint32_t>,
+  /// Subscribes the sender (a `watch_console_actor`) to a frame every
+  /// interval (ms) until it disconnects. Answers with the first frame.
+  caf::replies_to<subscribe_atom, int64_t>::with<watch_frame>,
+  /// Internal: the next frame of one subscription (its id, its generation).
+  caf::reacts_to<tick_atom, uint64_t, uint64_t>>;
+
+/// Watches the admin port's connections for handshake deadlines.
+using admin_guard_actor = caf::typed_actor<
+  /// Internal: time to look again.
+  caf::reacts_to<tick_atom>>;
+
 } // namespace cdp

@@ -7,10 +7,16 @@
 
 namespace cdp {
 
-system_config::system_config(size_t threads, bool with_tls) {
+system_config::system_config(size_t threads, const remote_settings& remote) {
   load<caf::io::middleman>();
-  if (with_tls)
+  if (remote.tls()) {
     load<caf::openssl::manager>();
+    // With all three set, the openssl module verifies the peer's certificate
+    // against the CA in both directions; a missing one would mean anonymous TLS.
+    set("openssl.certificate", remote.tls_cert);
+    set("openssl.key", remote.tls_key);
+    set("openssl.cafile", remote.tls_ca);
+  }
   add_message_types<caf::id_block::cdpbatch>();
   add_error_category(caf::atom("cdp"), [](uint8_t code, caf::atom_value, const caf::message& ctx) {
     auto text = std::string{"cdp: "} + std::string{to_string(static_cast<errc>(code))};
@@ -26,6 +32,12 @@ system_config::system_config(size_t threads, bool with_tls) {
   // most messages here come from detached threads (runners, committer).
   set("scheduler.policy", caf::atom("sharing"));
   set("logger.console", caf::atom("none"));
+  // Another CAF program reaching the admin port is refused at its handshake.
+  set("middleman.app-identifiers", std::vector<std::string>{"cdpbatch"});
+  if (remote.heartbeat_interval.count() > 0)
+    set("middleman.heartbeat-interval", caf::timespan{remote.heartbeat_interval});
+  if (remote.connection_timeout.count() > 0)
+    set("middleman.connection-timeout", caf::timespan{remote.connection_timeout});
 }
 
 } // namespace cdp

@@ -116,6 +116,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(cdpbatch, caf::first_custom_type_id)
   CAF_ADD_ATOM(cdpbatch, cdp, nodes_atom, "nodes")
   CAF_ADD_ATOM(cdpbatch, cdp, lease_atom, "lease")
   CAF_ADD_ATOM(cdpbatch, cdp, leave_atom, "leave")
+  CAF_ADD_ATOM(cdpbatch, cdp, hello_atom, "hello")
+  CAF_ADD_ATOM(cdpbatch, cdp, subscribe_atom, "subscribe")
 CAF_END_TYPE_ID_BLOCK(cdpbatch)
 
 CAF_ERROR_CODE_ENUM(cdp::errc, "cdp")

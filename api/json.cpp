@@ -29,6 +29,14 @@ json advertiser_fields(const advertiser& a) {
           {"deactivationReason", a.active ? json(nullptr) : json(a.deactivation_reason)}};
 }
 
+json attempt_of(const attempt_record& a, bool with_advertiser) {
+  auto row = to_json(a);
+  if (with_advertiser)
+    row["advertiserId"] = a.advertiser_id;
+  row["processingMonth"] = a.month.to_string();
+  return row;
+}
+
 } // namespace
 
 json to_json(const advertiser_progress& p) {
@@ -61,11 +69,8 @@ json to_json(const advertiser_detail& d) {
   out["eta"] = instant(d.eta);
   out["why"] = d.why;
   out["recentAttempts"] = json::array();
-  for (const auto& a : d.recent_attempts) {
-    auto row = to_json(a);
-    row["processingMonth"] = a.month.to_string();
-    out["recentAttempts"].push_back(std::move(row));
-  }
+  for (const auto& a : d.recent_attempts)
+    out["recentAttempts"].push_back(attempt_of(a, false));
   return out;
 }
 
@@ -156,6 +161,16 @@ json to_json(const node_view& n) {
           {"stoppedAt", instant(n.stopped_at)},
           {"advertisersOwned", n.advertisers_owned},
           {"runningJobs", n.running_jobs}};
+}
+
+json to_json(const watch_frame& f) {
+  auto failures = json::array();
+  for (const auto& a : f.recent_failures)
+    failures.push_back(attempt_of(a, true));
+  return {{"status", to_json(f.status)},
+          {"running", to_json(f.running)},
+          {"backfilling", to_json(f.backfilling)},
+          {"recentFailures", std::move(failures)}};
 }
 
 json error_body(std::string_view error, std::string_view detail) {

@@ -1,7 +1,8 @@
 #pragma once
 
 // The REST API's JSON: camelCase fields as the original Spring service wrote
-// them (../SPEC.md), ISO-8601 UTC instants or null. Only api/ speaks JSON.
+// them (../SPEC.md), ISO-8601 UTC instants or null. Only api/ maps views to
+// JSON; `cdpctl --output json` prints this same mapping.
 
 #include <nlohmann/json.hpp>
 
@@ -22,6 +23,9 @@ json to_json(const running_job& j);
 json to_json(const system_status& s);
 json to_json(const health_report& h);
 json to_json(const node_view& n);
+/// cdpctl's live view: the status, running jobs, backfills and the latest
+/// failures, each as the API shows it.
+json to_json(const watch_frame& f);
 
 template <class T>
 json to_json(const std::vector<T>& items) {

@@ -50,11 +50,11 @@ struct failure {
 };
 
 /// `expected`-style result (std::expected is C++23; g++ 12 targets C++20).
-template <class T>
+template <class T, class E = failure>
 class expected {
 public:
   expected(T value) : data_(std::move(value)) {}
-  expected(failure err) : data_(std::move(err)) {}
+  expected(E err) : data_(std::move(err)) {}
 
   bool has_value() const noexcept { return data_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
@@ -67,11 +67,11 @@ public:
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const failure& error() const& { return std::get<1>(data_); }
-  failure&& error() && { return std::get<1>(std::move(data_)); }
+  const E& error() const& { return std::get<1>(data_); }
+  E&& error() && { return std::get<1>(std::move(data_)); }
 
 private:
-  std::variant<T, failure> data_;
+  std::variant<T, E> data_;
 };
 
 /// Success without a value.

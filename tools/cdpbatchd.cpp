@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/admin_port.hpp"
 #include "actors/engine.hpp"
 #include "actors/system_config.hpp"
 #include "api/rest_api.hpp"
@@ -126,7 +127,8 @@ int run(const cdp::config& cfg, bool demo) {
     spdlog::critical("job: {}", jobs.error().message);
     return 1;
   }
-  cdp::system_config sys_cfg;
+  cdp::system_config sys_cfg{0, {cfg.admin.heartbeat_interval, cfg.admin.connection_timeout,
+                                  cfg.admin.tls_cert, cfg.admin.tls_key, cfg.admin.tls_ca}};
   caf::actor_system sys{sys_cfg};
   cdp::engine_options options{cfg, clk, *jobs, node, {}, {}, {}};
   options.registration = std::shared_ptr<cdp::store>{std::move(db)};
@@ -145,12 +147,20 @@ int run(const cdp::config& cfg, bool demo) {
   }
   spdlog::info("REST API listening on http://{}:{}/api/v2/batch/ (mutations {})", listen.host,
                api.port(), cfg.http.token.empty() ? "open: no http.token set" : "need the token");
+  auto admin = cdp::open_admin_endpoint(sys, engine.operations, cfg);
+  if (!admin) {
+    spdlog::critical("{}", admin.error().message);
+    api.stop();
+    engine.stop();
+    return 1;
+  }
   spdlog::info("cdpbatchd running; SIGTERM or Ctrl-C drains and stops");
   int sig = 0;
   sigwait(&signals, &sig);
   if (sig == SIGUSR1) {
     spdlog::critical("stopping: the engine cannot go on (see above); a restart resumes from the store");
     api.stop();
+    admin->stop();
     engine.stop();
     return 1;
   }
@@ -162,6 +172,7 @@ int run(const cdp::config& cfg, bool demo) {
   else
     spdlog::warn("drain incomplete: {}; stopping anyway", drained.error().message);
   api.stop();
+  admin->stop();
   engine.stop();
   return 0;
 }

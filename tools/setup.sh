@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  libcaf-dev libcaf-openssl0.17 libssl-dev
+  libcaf-dev libcaf-openssl0.17 libssl-dev openssl
   libpq-dev postgresql-15
   libsqlite3-dev sqlite3
   libtomlplusplus-dev libspdlog-dev catch2

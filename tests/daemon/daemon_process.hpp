@@ -18,6 +18,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "eventually.hpp"
+
 namespace cdp::test {
 
 /// A build/bin program, found through CDPBATCH_BIN_DIR (set by ctest).
@@ -27,15 +29,9 @@ inline std::string program(const std::string& name) {
   return std::string{dir} + "/" + name;
 }
 
-/// Polls `done` every 20 ms until it holds or `limit` passed; its last answer.
+/// Polls `done` until it holds or `limit` passed; its last answer.
 inline bool poll_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done())
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds{20});
-  }
-  return done();
+  return eventually(done, limit);
 }
 
 /// A real process with its stdout and stderr in one file; killed at the end

@@ -16,6 +16,7 @@
 #include "actors/engine.hpp"
 #include "actors/system_config.hpp"
 #include "engine/scripted_job.hpp"
+#include "eventually.hpp"
 #include "persistence/store.hpp"
 
 namespace cdp::test {
@@ -147,16 +148,10 @@ struct engine_fixture {
     self->send_exit(hdl, caf::make_error(caf::sec::runtime_error, "boom"));
   }
 
-  /// Polls `done` every 10ms for at most `limit`.
+  /// Polls `done` until it holds or `limit` passes.
   static bool eventually(const std::function<bool()>& done,
                          std::chrono::milliseconds limit = std::chrono::seconds{15}) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (done())
-        return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds{10});
-    }
-    return done();
+    return test::eventually(done, limit);
   }
 };
 

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include "console/outcome.hpp"
+#include "console/output.hpp"
+#include "console/session.hpp"
+#include "console/watch_command.hpp"
+#include "domain/views.hpp"
+
+namespace cdp::console {
+
+enum class verb {
+  status,
+  get_advertisers,
+  describe,
+  progress,
+  states,
+  running,
+  attempts,
+  create,
+  trigger,
+  retry,
+  activate,
+  deactivate,
+  health,
+  watch,
+};
+
+/// One cdpctl command as typed: ids, months and query fields stay raw, the
+/// daemon's operator actor validates them as it does for the REST API.
+struct command {
+  verb what = verb::status;
+  std::string advertiser;
+  std::string month;
+  /// get advertisers
+  advertiser_query query;
+  /// create
+  std::string name;
+  bool existing = false;
+  /// watch
+  watch_options watch;
+};
+
+/// Sends `cmd` (mutations with `token`) and prints the answer to `out` in
+/// `format`, or the reason there is none (see `report`). A DOWN health
+/// report exits 1.
+exit_status run(session& daemon, const command& cmd, const std::string& token,
+                output_format format, std::ostream& out, std::ostream& err);
+
+} // namespace cdp::console
