@@ -10,7 +10,7 @@ packages=(
   libsqlite3-dev sqlite3
   libtomlplusplus-dev libspdlog-dev catch2
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev prometheus-cpp-dev
-  curl wrk
+  curl wrk hyperfine jq
 )
 
 missing=()
