@@ -22,9 +22,11 @@ void commit(committer_actor::stateful_pointer<committer_state> self,
   auto now = st.clk->now();
   auto started = std::chrono::steady_clock::now();
   auto outcomes = st.link->with([&](store& db) { return db.apply(batch, now); });
-  st.metrics->committed(std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::steady_clock::now() - started),
-                        batch.size(), outcomes.has_value());
+  auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+    std::chrono::steady_clock::now() - started);
+  st.metrics->committed(took, batch.size(), outcomes.has_value());
+  if (st.observer && outcomes)
+    st.observer->committed(batch, *outcomes, took);
   if (!outcomes) {
     spdlog::warn("store: a group commit of {} transitions failed: {}", batch.size(),
                  outcomes.error().message);
@@ -74,10 +76,11 @@ void flush(committer_actor::stateful_pointer<committer_state> self) {
 committer_actor::behavior_type
 committer(committer_actor::stateful_pointer<committer_state> self,
           std::string store_url, store_options options, std::shared_ptr<const clock> clk,
-          std::shared_ptr<engine_metrics> metrics) {
+          std::shared_ptr<engine_metrics> metrics, std::shared_ptr<engine_observer> observer) {
   self->state.link.emplace(std::move(store_url), options);
   self->state.clk = std::move(clk);
   self->state.metrics = std::move(metrics);
+  self->state.observer = std::move(observer);
   return {
     [=](transition_batch& items) -> caf::result<outcome_batch> {
       auto& st = self->state;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/engine_observer.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/store_link.hpp"
 #include "domain/clock.hpp"
@@ -21,6 +22,8 @@ struct committer_state {
   std::optional<store_link> link;
   std::shared_ptr<const clock> clk;
   std::shared_ptr<engine_metrics> metrics;
+  /// Null unless someone watches (cdpload).
+  std::shared_ptr<engine_observer> observer;
   std::vector<waiting> queue;
   bool flush_requested = false;
 
@@ -31,6 +34,6 @@ struct committer_state {
 committer_actor::behavior_type
 committer(committer_actor::stateful_pointer<committer_state> self,
           std::string store_url, store_options options, std::shared_ptr<const clock> clk,
-          std::shared_ptr<engine_metrics> metrics);
+          std::shared_ptr<engine_metrics> metrics, std::shared_ptr<engine_observer> observer);
 
 } // namespace cdp

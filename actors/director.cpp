@@ -21,6 +21,20 @@ void arm(self_ptr self, std::chrono::milliseconds delay) {
   self->delayed_send(self, delay, tick_atom_v, gen);
 }
 
+/// The tick's list was handed out (or could not be): the next one is armed.
+void handed_out(self_ptr self, std::chrono::steady_clock::time_point started, size_t listed) {
+  auto& st = self->state;
+  auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+    std::chrono::steady_clock::now() - started);
+  st.settings.metrics->tick_done(took);
+  if (st.settings.observer)
+    st.settings.observer->ticked(listed, took);
+  spdlog::debug("director: tick handed out {} active advertisers in {}ms", listed,
+                took.count() / 1000);
+  arm(self, std::exchange(st.resync, false) ? std::chrono::milliseconds{0}
+                                            : st.settings.tick_interval);
+}
+
 void tick(self_ptr self) {
   auto& st = self->state;
   auto started = std::chrono::steady_clock::now();
@@ -31,15 +45,20 @@ void tick(self_ptr self) {
         auto& st = self->state;
         st.store_failures = 0;
         auto n = active.size();
-        if (!st.draining)
-          self->send(st.settings.supervisor, sync_atom_v, std::move(active));
-        auto took = std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::steady_clock::now() - started);
-        st.settings.metrics->tick_done(took);
-        spdlog::debug("director: tick handed out {} active advertisers in {}ms", n,
-                      took.count() / 1000);
-        arm(self, std::exchange(st.resync, false) ? std::chrono::milliseconds{0}
-                                                  : st.settings.tick_interval);
+        if (st.draining) {
+          arm(self, st.settings.tick_interval);
+          return;
+        }
+        // The next tick is armed once this one's hand-out is done: a slow
+        // hand-out delays it rather than piling ticks up.
+        self->request(st.settings.supervisor, st.settings.store_timeout, sync_atom_v,
+                      std::move(active))
+          .then([=](int64_t) { handed_out(self, started, n); },
+                [=](caf::error& err) {
+                  spdlog::warn("director: handing out a tick failed: {}",
+                               from_caf_error(err).message);
+                  arm(self, self->state.settings.tick_interval);
+                });
       },
       [=](caf::error& err) {
         auto& st = self->state;

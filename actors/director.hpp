@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 
+#include "actors/engine_observer.hpp"
 #include "actors/interfaces.hpp"
 #include "domain/clock.hpp"
 #include "runtime/metrics.hpp"
@@ -19,6 +20,8 @@ struct director_settings {
   store_reader_actor reader;
   supervisor_actor supervisor;
   std::shared_ptr<engine_metrics> metrics;
+  /// Null unless someone watches (cdpload).
+  std::shared_ptr<engine_observer> observer;
   /// For the next tick's instant (the schedule operators see).
   std::shared_ptr<const clock> clk;
 };

@@ -52,7 +52,7 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
   store_reader_settings reading{options.clk, cfg.backfill_months, cfg.retry,
                                 cfg.reaper.stale_after, cfg.node.lease_ttl, clustered};
   e.committer = sys.spawn<caf::detached>(committer, cfg.store.url, store, options.clk,
-                                         options.metrics);
+                                         options.metrics, options.observer);
   e.reader = sys.spawn<caf::detached>(store_reader, cfg.store.url, store, reading);
   auto queue = std::make_shared<job_queue>(
     job_queue_settings{cfg.pool.max_size, cfg.pool.queue_capacity, cfg.pool.backfill_share});
@@ -76,7 +76,7 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
   e.director = sys.spawn(director, director_settings{cfg.schedule.tick_interval,
                                                      shared->store_timeout, e.reader,
                                                      e.supervisor, options.metrics,
-                                                     options.clk});
+                                                     options.observer, options.clk});
   // In cluster mode the reaper frees a dead node's months as soon as its
   // lease expires, so it looks as often as the nodes beat.
   auto reap_every = clustered ? std::min(cfg.reaper.interval, cfg.node.heartbeat)

@@ -8,6 +8,7 @@
 
 #include "caf/all.hpp"
 
+#include "actors/engine_observer.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/supervisor.hpp"
 #include "config/config.hpp"
@@ -36,6 +37,8 @@ struct engine_options {
   /// With one, a node actor renews the heartbeat and, on a shared store
   /// (PostgreSQL), leases this node's share of the advertisers: cluster mode.
   std::shared_ptr<cdp::store> registration = nullptr;
+  /// Sees every commit and tick as it happens; null for none.
+  std::shared_ptr<engine_observer> observer = nullptr;
 };
 
 /// The running actors, wired together.

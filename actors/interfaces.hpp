@@ -28,6 +28,8 @@ using store_reader_actor = caf::typed_actor<
   caf::replies_to<get_atom, std::string>::with<advertiser>,
   /// One advertiser's months, oldest first.
   caf::replies_to<months_atom, std::string>::with<month_list>,
+  /// Many advertisers' months in one read, grouped by advertiser.
+  caf::replies_to<months_atom, std::vector<std::string>>::with<month_list>,
   /// Activates (true) or deactivates (false, with a reason); the new record.
   caf::replies_to<activate_atom, std::string, bool, std::string>::with<advertiser>,
   /// Records that a NEW advertiser finished its backfill.
@@ -111,8 +113,9 @@ using advertiser_actor = caf::typed_actor<
 
 /// Owns the advertiser actors: spawns, monitors and restarts them.
 using supervisor_actor = caf::typed_actor<
-  /// Makes sure every listed advertiser has its actor and tells each one what is due.
-  caf::reacts_to<sync_atom, advertiser_list>,
+  /// Makes sure every listed advertiser has its actor and tells each one
+  /// what is due; answers (with how many were listed) once all are told.
+  caf::replies_to<sync_atom, advertiser_list>::with<int64_t>,
   /// The same for one advertiser (manual trigger).
   caf::reacts_to<due_atom, advertiser>,
   /// Creates an advertiser and gives it its actor at once, so it is picked up

@@ -121,8 +121,19 @@ std::optional<job_queue::queued> job_queue::take_job_locked() {
   bool backfill_waits = !backfill_.jobs.empty();
   if (!live_waits && !backfill_waits)
     return std::nullopt;
-  auto floor = at_least_share(settings_.backfill_share, runners_alive_);
-  bool backfill_first = backfill_waits && (!live_waits || backfill_.busy < floor);
+  bool backfill_first = backfill_waits;
+  if (live_waits && backfill_waits) {
+    // Live first, except that a backfill keeps its share: of the runners
+    // (whole ones), and of the jobs started while both lanes wait (so one
+    // runner still gives it every fourth job at 0.25).
+    auto share = settings_.backfill_share;
+    auto runners_owed = static_cast<int>(std::floor(share * runners_alive_));
+    backfill_first = backfill_.busy < runners_owed
+                     || static_cast<double>(contended_backfill_)
+                          < share * static_cast<double>(contended_ + 1);
+    ++contended_;
+    contended_backfill_ += backfill_first;
+  }
   auto& from = backfill_first ? backfill_ : live_;
   auto next = std::move(from.jobs.front());
   from.jobs.pop_front();

@@ -51,7 +51,8 @@ struct queued_job {
 /// someone who did not wait).
 ///
 /// Runners take live jobs first, except that a backfill with queued jobs
-/// always has at least `backfill_share` of the runners.
+/// always has at least `backfill_share` of the runners, and of the jobs
+/// started while both lanes wait.
 ///
 /// Thread-safe: advertisers call it on scheduler threads, runners on their
 /// own. Every call holds one mutex for a few map and deque operations.
@@ -211,6 +212,10 @@ private:
   int idle_runners_ = 0;
   /// A runner was asked for and is not there yet.
   bool growing_ = false;
+  /// Jobs started while both lanes had jobs waiting, and how many of them
+  /// were backfill ones.
+  int64_t contended_ = 0;
+  int64_t contended_backfill_ = 0;
   int64_t deferrals_ = 0;
   int64_t coalesced_ = 0;
   bool closed_ = false;

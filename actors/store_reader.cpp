@@ -40,6 +40,9 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
     [=](months_atom, const std::string& id) -> caf::result<month_list> {
       return answer(db([&](store& s) { return s.list_months(id); }));
     },
+    [=](months_atom, const std::vector<std::string>& ids) -> caf::result<month_list> {
+      return answer(db([&](store& s) { return s.list_months_for(ids); }));
+    },
     [=](activate_atom, const std::string& id, bool active,
         const std::string& reason) -> caf::result<advertiser> {
       return answer(db([&](store& s) -> expected<advertiser> {

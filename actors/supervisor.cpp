@@ -1,6 +1,7 @@
 #include "actors/supervisor.hpp"
 
-#include <unordered_set>
+#include <string_view>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
@@ -13,6 +14,10 @@ namespace {
 
 using self_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
 
+/// Advertisers whose months one read brings for their first start: bounds
+/// the read and the message carrying it.
+constexpr size_t advertisers_per_read = 5000;
+
 /// The epoch of this node's lease on `id` (0 outside cluster mode).
 int64_t epoch_of(const supervisor_state& st, const std::string& id) {
   auto it = st.leases.find(id);
@@ -24,50 +29,111 @@ bool may_run(const supervisor_state& st, const std::string& id) {
   return !st.settings->leased || st.leases.count(id) > 0;
 }
 
-advertiser_actor spawn_child(self_ptr self, const advertiser& record) {
-  auto& st = self->state;
-  auto hdl = self->spawn(advertiser_agent, st.settings, record, std::optional<month_list>{},
-                         epoch_of(st, record.id));
-  self->monitor(hdl);
-  st.ids[hdl.address()] = record.id;
-  return hdl;
-}
-
-/// The advertiser's actor, spawned if it has none yet.
-supervisor_state::child& ensure(self_ptr self, const advertiser& record) {
-  auto& st = self->state;
-  auto it = st.children.find(record.id);
-  if (it == st.children.end()) {
-    auto hdl = spawn_child(self, record);
-    it = st.children.emplace(record.id, supervisor_state::child{hdl, record, {}}).first;
-  } else {
-    it->second.record = record;
-    it->second.revive = it->second.retiring && record.active;
-  }
-  return it->second;
-}
-
-/// Tells the advertiser's actor (spawned if it has none) to run what is due,
-/// or has a retiring one replaced once it stopped.
 void retire(self_ptr self, supervisor_state::child& c);
 
-void hand_out(self_ptr self, const advertiser& record) {
-  if (!may_run(self->state, record.id)) {
-    // Another node leases it; an actor left from before stops.
-    if (auto it = self->state.children.find(record.id);
-        it != self->state.children.end() && !it->second.retiring)
-      retire(self, it->second);
+/// Starts the actor of `record` (the child must exist); `months` spares it
+/// its first read.
+void start_child(self_ptr self, const advertiser& record, std::optional<month_list> months) {
+  auto& st = self->state;
+  auto it = st.children.find(record.id);
+  if (it == st.children.end())
     return;
-  }
-  auto& c = ensure(self, record);
-  if (!c.retiring)
-    self->send(c.handle, due_atom_v, record);
+  auto hdl = self->spawn(advertiser_agent, st.settings, record, std::move(months),
+                         epoch_of(st, record.id));
+  self->monitor(hdl);
+  it->second.handle = hdl;
+  st.ids[hdl.id()] = &it->first;
+  self->send(hdl, due_atom_v, record);
 }
 
 /// The live actor of `id`, if it has one that is not retiring.
 supervisor_state::child* serving(supervisor_state& st, const std::string& id) {
   auto it = st.children.find(id);
-  return it == st.children.end() || it->second.retiring ? nullptr : &it->second;
+  if (it == st.children.end() || it->second.retiring || !it->second.handle)
+    return nullptr;
+  return &it->second;
+}
+
+/// An operator changes `id` in the store while its first start still reads
+/// its months: that read may predate the change.
+void mark_reread(supervisor_state& st, const std::string& id) {
+  if (auto it = st.children.find(id); it != st.children.end() && !it->second.handle)
+    it->second.reread = true;
+}
+
+/// Tells the advertiser's actor (started if it has none) to run what is due,
+/// or has a retiring one replaced once it stopped.
+void hand_out(self_ptr self, const advertiser& record) {
+  auto& st = self->state;
+  if (!may_run(st, record.id)) {
+    // Another node leases it; an actor left from before stops.
+    if (auto it = st.children.find(record.id);
+        it != st.children.end() && !it->second.retiring && it->second.handle)
+      retire(self, it->second);
+    return;
+  }
+  auto [it, fresh] = st.children.try_emplace(record.id);
+  auto& c = it->second;
+  c.listed = st.tick;
+  if (fresh) {
+    start_child(self, record, std::nullopt);
+  } else if (c.retiring) {
+    c.revive = record.active;
+    if (c.revive)
+      st.revivals.insert_or_assign(record.id, record);
+  } else if (c.handle) {
+    self->send(c.handle, due_atom_v, record);
+  }
+}
+
+/// First starts of many advertisers, with their months read in bulk.
+void start_in_bulk(self_ptr self, std::vector<advertiser> records) {
+  auto& st = self->state;
+  for (size_t from = 0; from < records.size(); from += advertisers_per_read) {
+    auto to = std::min(records.size(), from + advertisers_per_read);
+    auto chunk = std::make_shared<std::vector<advertiser>>(
+      std::make_move_iterator(records.begin() + static_cast<std::ptrdiff_t>(from)),
+      std::make_move_iterator(records.begin() + static_cast<std::ptrdiff_t>(to)));
+    std::vector<std::string> ids;
+    ids.reserve(chunk->size());
+    for (const auto& r : *chunk) {
+      auto& c = st.children[r.id];
+      c.listed = st.tick;
+      ids.push_back(r.id);
+    }
+    auto start_all = [=](month_list rows) {
+      auto& st = self->state;
+      std::unordered_map<std::string_view, month_list> by_id;
+      for (auto& row : rows)
+        by_id[row.advertiser_id].push_back(std::move(row));
+      for (const auto& r : *chunk) {
+        auto it = st.children.find(r.id);
+        if (it == st.children.end() || it->second.handle)
+          continue;
+        if (st.draining || !may_run(st, r.id)) {
+          // Its lease went to another node while its months were read.
+          st.children.erase(it);
+          continue;
+        }
+        std::optional<month_list> months;
+        if (!it->second.reread) {
+          auto found = by_id.find(r.id);
+          months = found == by_id.end() ? month_list{} : std::move(found->second);
+        }
+        start_child(self, r, std::move(months));
+      }
+    };
+    self->request(st.settings->reader, st.settings->store_timeout, months_atom_v, std::move(ids))
+      .then([=](month_list& rows) { start_all(std::move(rows)); },
+            [=](caf::error& err) {
+              spdlog::warn("supervisor: reading the months of {} advertisers failed: {}; each "
+                           "reads its own",
+                           chunk->size(), from_caf_error(err).message);
+              for (const auto& r : *chunk)
+                mark_reread(self->state, r.id);
+              start_all({});
+            });
+  }
 }
 
 /// Stops the actor of an advertiser that is no longer active, once its
@@ -81,24 +147,48 @@ void retire(self_ptr self, supervisor_state::child& c) {
           [=](caf::error&) { self->send_exit(hdl, caf::exit_reason::user_shutdown); });
 }
 
+/// Starts `id` again from its stored record (after a crash).
+void restart(self_ptr self, const std::string& id) {
+  auto& st = self->state;
+  self->request(st.settings->reader, st.settings->store_timeout, get_atom_v, id)
+    .then(
+      [=](advertiser& record) {
+        auto& st = self->state;
+        auto it = st.children.find(id);
+        if (it == st.children.end() || it->second.handle || st.draining)
+          return;
+        // The new actor reads its months: the store is the truth after a crash.
+        start_child(self, record, std::nullopt);
+      },
+      [=](caf::error& err) {
+        spdlog::error("[advertiser={}] cannot read it to restart its actor: {}; trying again",
+                      id, from_caf_error(err).message);
+        self->delayed_send(self, self->state.restarts.backoff, restart_atom_v, id);
+      });
+}
+
 void on_down(self_ptr self, const caf::down_msg& dm) {
   auto& st = self->state;
-  auto id_it = st.ids.find(dm.source);
+  auto id_it = st.ids.find(dm.source.id());
   if (id_it == st.ids.end())
     return;
-  auto id = id_it->second;
+  auto id = *id_it->second;
   st.ids.erase(id_it);
   auto child_it = st.children.find(id);
   if (child_it == st.children.end())
     return;
   auto& c = child_it->second;
-  if (c.revive && !st.draining) {
-    // Retired, then activated again meanwhile: its successor starts now.
-    c.retiring = c.revive = false;
-    c.restarts.clear();
-    c.handle = spawn_child(self, c.record);
-    self->send(c.handle, due_atom_v, c.record);
-    return;
+  c.handle = nullptr;
+  if (auto revival = st.revivals.find(id); revival != st.revivals.end()) {
+    auto record = std::move(revival->second);
+    st.revivals.erase(revival);
+    if (c.revive && !st.draining) {
+      // Retired, then activated again meanwhile: its successor starts now.
+      c.retiring = c.revive = false;
+      c.restarts.clear();
+      start_child(self, record, std::nullopt);
+      return;
+    }
   }
   if (!dm.reason || dm.reason == caf::exit_reason::user_shutdown || st.draining) {
     st.children.erase(child_it);
@@ -106,8 +196,7 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
   }
   auto now = st.settings->clk->now();
   auto why = self->system().render(dm.reason);
-  while (!c.restarts.empty() && c.restarts.front() < now - st.restarts.window)
-    c.restarts.pop_front();
+  std::erase_if(c.restarts, [&](timestamp t) { return t < now - st.restarts.window; });
   if (static_cast<int>(c.restarts.size()) >= st.restarts.max_restarts) {
     auto reason = "its actor crashed " + std::to_string(c.restarts.size() + 1) + " times within "
                   + format_duration(st.restarts.window) + "; last: " + why;
@@ -141,22 +230,29 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
   self->set_exit_handler([=](caf::exit_msg& em) {
     self->state.draining = true;
     for (auto& [id, c] : self->state.children)
-      self->send_exit(c.handle, em.reason);
+      if (c.handle)
+        self->send_exit(c.handle, em.reason);
     self->quit(em.reason);
   });
   return {
-    [=](sync_atom, advertiser_list& active) {
+    [=](sync_atom, advertiser_list& active) -> int64_t {
       auto& st = self->state;
+      auto listed = static_cast<int64_t>(active.size());
       if (st.draining)
-        return;
-      std::unordered_set<std::string> listed;
+        return listed;
+      auto tick = ++st.tick;
+      std::vector<advertiser> fresh;
       for (auto& record : active) {
-        listed.insert(record.id);
-        hand_out(self, record);
+        if (!st.children.count(record.id) && may_run(st, record.id))
+          fresh.push_back(std::move(record));
+        else
+          hand_out(self, record);
       }
       for (auto& [id, c] : st.children)
-        if (!c.retiring && !listed.count(id))
+        if (!c.retiring && c.handle && c.listed != tick)
           retire(self, c);
+      start_in_bulk(self, std::move(fresh));
+      return listed;
     },
     [=](due_atom, const advertiser& record) {
       if (!self->state.draining)
@@ -183,6 +279,7 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       auto& st = self->state;
       if (auto* c = serving(st, id))
         return self->delegate(c->handle, retry_atom_v, month);
+      mark_reread(st, id);
       // No actor holds a copy of its months: the store alone changes.
       return self->delegate(st.settings->reader, retry_atom_v, id, month);
     },
@@ -193,6 +290,7 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
         return to_caf_error(make_failure(errc::shutting_down, "cdpbatchd is shutting down"));
       if (auto* c = serving(st, id))
         return self->delegate(c->handle, activate_atom_v, active, std::move(reason));
+      mark_reread(st, id);
       auto promise = self->make_response_promise<advertiser>();
       self->request(st.settings->reader, st.settings->store_timeout, activate_atom_v, id, active,
                     reason)
@@ -205,6 +303,8 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
               hand_out(self, fresh);
             else if (auto it = st.children.find(id); it != st.children.end())
               it->second.revive = false;
+            if (!active)
+              st.revivals.erase(id);
             promise.deliver(std::move(fresh));
           },
           [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
@@ -212,19 +312,22 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
     },
     [=](reaped_atom, const month_list& months) {
       auto& st = self->state;
-      for (const auto& m : months)
-        if (auto it = st.children.find(m.advertiser_id); it != st.children.end())
-          self->send(it->second.handle, reaped_atom_v, m.month);
+      for (const auto& m : months) {
+        mark_reread(st, m.advertiser_id);
+        if (auto* c = serving(st, m.advertiser_id))
+          self->send(c->handle, reaped_atom_v, m.month);
+      }
     },
     [=](reload_atom, const std::string& id) {
       auto& st = self->state;
-      if (auto it = st.children.find(id); it != st.children.end())
-        self->send(it->second.handle, reload_atom_v);
+      mark_reread(st, id);
+      if (auto* c = serving(st, id))
+        self->send(c->handle, reload_atom_v);
     },
     [=](lookup_atom, const std::string& id) -> caf::result<advertiser_actor> {
       auto& st = self->state;
       auto it = st.children.find(id);
-      if (it == st.children.end() || !st.ids.count(it->second.handle.address()))
+      if (it == st.children.end() || !it->second.handle)
         return to_caf_error(make_failure(errc::not_found, "advertiser '" + id + "' has no actor"));
       return it->second.handle;
     },
@@ -235,12 +338,16 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
         return advertiser_activity{id, advertiser_activity::phase::not_loaded, std::nullopt, 0, 0,
                                    std::nullopt, std::nullopt, -1,
                                    "no actor: inactive or not yet ticked"};
+      if (!it->second.handle)
+        return advertiser_activity{id, advertiser_activity::phase::loading, std::nullopt, 0, 0,
+                                   std::nullopt, std::nullopt, -1,
+                                   "its actor starts: reading its months"};
       return self->delegate(it->second.handle, activity_atom_v);
     },
     [=](drain_atom) -> caf::result<int64_t> {
       auto& st = self->state;
       st.draining = true;
-      auto total = static_cast<int64_t>(st.children.size());
+      auto total = static_cast<int64_t>(st.ids.size());
       // Before make_response_promise: it takes the reply address away.
       if (total == 0)
         return int64_t{0};
@@ -251,8 +358,9 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
           promise.deliver(total);
       };
       for (auto& [id, c] : st.children)
-        self->request(c.handle, st.settings->job_timeout + std::chrono::minutes{2}, drain_atom_v)
-          .then([=](bool) mutable { answered(); }, [=](caf::error&) mutable { answered(); });
+        if (c.handle)
+          self->request(c.handle, st.settings->job_timeout + std::chrono::minutes{2}, drain_atom_v)
+            .then([=](bool) mutable { answered(); }, [=](caf::error&) mutable { answered(); });
       return promise;
     },
     [=](alive_atom) { return static_cast<int64_t>(self->state.ids.size()); },
@@ -265,12 +373,15 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
         auto it = st.children.find(l.advertiser_id);
         if (it == st.children.end())
           gained = gained || !st.leases.count(l.advertiser_id);
-        else if (epoch_of(st, l.advertiser_id) != l.epoch && !it->second.retiring)
+        else if (epoch_of(st, l.advertiser_id) != l.epoch && !it->second.retiring
+                 && it->second.handle)
           self->send(it->second.handle, lease_atom_v, l.epoch);
       }
       st.leases = std::move(now);
+      // A child still reading its months starts with the new epoch, or not
+      // at all if its lease is gone (start_in_bulk looks).
       for (auto& [id, c] : st.children)
-        if (!c.retiring && !st.leases.count(id)) {
+        if (!c.retiring && c.handle && !st.leases.count(id)) {
           spdlog::info("[advertiser={}] lease gone to another node: stopping its actor here", id);
           retire(self, c);
         }
@@ -279,11 +390,9 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
     [=](restart_atom, const std::string& id) {
       auto& st = self->state;
       auto it = st.children.find(id);
-      if (it == st.children.end() || st.draining)
+      if (it == st.children.end() || it->second.handle || st.draining)
         return;
-      // The new actor reloads its months: the store is the truth after a crash.
-      it->second.handle = spawn_child(self, it->second.record);
-      self->send(it->second.handle, due_atom_v, it->second.record);
+      restart(self, id);
     },
   };
 }

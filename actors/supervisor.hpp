@@ -1,10 +1,11 @@
 #pragma once
 
 #include <chrono>
-#include <deque>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "actors/advertiser.hpp"
 #include "actors/interfaces.hpp"
@@ -20,23 +21,35 @@ struct restart_policy {
 };
 
 struct supervisor_state {
+  /// What the supervisor keeps per advertiser: a million of these fit in
+  /// about 150 MB, the record itself lives in the advertiser's actor.
   struct child {
+    /// Null while its months are read for its first start.
     advertiser_actor handle;
-    advertiser record;
-    std::deque<timestamp> restarts;
+    /// Its crashes within the restart window, oldest first.
+    std::vector<timestamp> restarts;
+    /// The tick that listed it last.
+    uint64_t listed = 0;
     /// No longer active: draining before it stops.
     bool retiring = false;
     /// Activated again while retiring: a new actor starts once this one has
     /// stopped (never two actors of one advertiser at once).
     bool revive = false;
+    /// An operator changed it while its months were being read: its actor
+    /// reads them again itself.
+    bool reread = false;
   };
 
   std::shared_ptr<const advertiser_settings> settings;
   restart_policy restarts;
   std::unordered_map<std::string, child> children;
-  std::unordered_map<caf::actor_addr, std::string> ids;
+  /// Actor → its advertiser id (the key in `children`).
+  std::unordered_map<caf::actor_id, const std::string*> ids;
+  /// Records of advertisers to revive once their retiring actor stopped.
+  std::unordered_map<std::string, advertiser> revivals;
   /// Cluster mode (settings->leased): the epoch of each lease this node holds.
   std::unordered_map<std::string, int64_t> leases;
+  uint64_t tick = 0;
   bool draining = false;
 
   static inline const char* name = "supervisor";

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -42,6 +43,11 @@ public:
     std::lock_guard guard{mutex_};
     hanging_.insert({advertiser, month});
   }
+  /// Every attempt takes this long (a job that does work).
+  void take(std::chrono::milliseconds each) {
+    std::lock_guard guard{mutex_};
+    duration_ = each;
+  }
   void release_all() {
     {
       std::lock_guard guard{mutex_};
@@ -67,6 +73,12 @@ public:
     std::unique_lock guard{mutex_};
     key k{r.advertiser_id, r.month.to_string()};
     seen_.push_back({r.advertiser_id, k.second, r.attempt, std::chrono::steady_clock::now()});
+    if (duration_.count() > 0) {
+      auto each = duration_;
+      guard.unlock();
+      std::this_thread::sleep_for(each);
+      guard.lock();
+    }
     if (hanging_.count(k)) {
       released_.wait_for(guard, r.timeout, [&] { return !hanging_.count(k); });
       if (hanging_.count(k))
@@ -88,6 +100,7 @@ private:
   std::set<std::string> broken_;
   std::set<key> hanging_;
   std::vector<attempt_seen> seen_;
+  std::chrono::milliseconds duration_{0};
 };
 
 class scripted_job final : public month_job {
