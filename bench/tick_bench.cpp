@@ -1,13 +1,15 @@
-// tick_bench: how long a schedule tick takes with many advertisers, and how
-// long their current-month jobs take to drain through the pool.
+// tick_bench: schedule ticks over many EXISTING advertisers on a fresh store.
 //
-//   tick_bench [--advertisers 100000] [--store sqlite:///tmp/x.db]
+//   tick_bench --store URL [--advertisers 100000] [--runners 2] [--rounds 2] [--no-wave]
 //
-// Creates the EXISTING advertisers (timed), starts the engine with a
-// simulated 0 ms job, then measures, for the first tick (actors spawned,
-// months loaded) and a second one (actors warm): the store's list of active
-// advertisers, the supervisor's hand-out to every actor, and the time until
-// every advertiser's current month has completed once more.
+// Creates the advertisers in bulk (timed apart), starts the engine with its
+// next tick far away and a simulated 0 ms job, then measures the first tick
+// (actors spawned, months read, one job each), the memory once that wave is
+// done, and `rounds` warm ticks: the list, the hand-out to every actor and,
+// unless --no-wave, the time until every advertiser's refresh is done.
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -29,25 +31,46 @@ double seconds_since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
 }
 
+double rss_mb() {
+  long pages = 0;
+  long resident = 0;
+  if (auto* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2)
+      resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / 1048576.0;
+}
+
+double peak_rss_mb() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"tick_bench - one tick over many advertisers"};
-  std::string url = "sqlite:///tmp/cdpbatch-tick-bench.db";
+  CLI::App app{"tick_bench - schedule ticks over many advertisers"};
+  std::string url;
   int advertisers = 100'000;
   int runners = 2;
   int queue = 1000;
-  app.add_option("--store", url, "store URL (a fresh database)");
-  app.add_option("--advertisers", advertisers, "EXISTING advertisers");
-  app.add_option("--runners", runners, "job runners (core = max)");
-  app.add_option("--queue", queue, "job queue capacity");
+  int rounds = 2;
+  bool no_wave = false;
+  app.add_option("--store", url, "store URL of a fresh database")->required();
+  app.add_option("--advertisers", advertisers, "EXISTING advertisers")->check(CLI::PositiveNumber);
+  app.add_option("--runners", runners, "job runners (core = max)")->check(CLI::Range(1, 1024));
+  app.add_option("--queue", queue, "job queue capacity")->check(CLI::PositiveNumber);
+  app.add_option("--rounds", rounds, "warm ticks after the first")->check(CLI::Range(0, 100));
+  app.add_flag("--no-wave", no_wave, "do not wait for the warm ticks' refreshes");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::err);
 
   cdp::config cfg;
   cfg.store.url = url;
   cfg.schedule.current_month = cdp::year_month::parse("2024-12");
-  cfg.schedule.tick_interval = std::chrono::hours{1};
+  cfg.schedule.tick_interval = std::chrono::hours{24};
   cfg.pool = {runners, runners, queue};
   cfg.job.kind = "simulated";
   cfg.job.simulated.latency = std::chrono::milliseconds{0};
@@ -59,22 +82,33 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto& db = **opened;
-  // A database from an earlier run is reused: creating 100,000 advertisers one
-  // transaction each takes longer than the measurement.
-  auto existing = db.list_advertisers(false);
+  if (auto counts = db.count_advertisers();
+      !counts || counts->new_active + counts->existing_active + counts->new_inactive
+                     + counts->existing_inactive
+                   > 0) {
+    std::cerr << "tick_bench: " << cdp::redact_password(url)
+              << " is not a fresh database (every run starts on one)\n";
+    return 1;
+  }
   auto t0 = clock_type::now();
-  for (auto i = static_cast<int>(existing ? existing->size() : 0); i < advertisers; ++i)
-    if (!db.create_advertiser({"t-" + std::to_string(i), "tick", cdp::advertiser_type::existing},
-                              clk->current_month(), 24, 3, clk->now())) {
-      std::cerr << "tick_bench: cannot create advertiser t-" << i << '\n';
+  std::vector<cdp::new_advertiser> chunk;
+  for (int from = 0; from < advertisers; from += 5000) {
+    chunk.clear();
+    for (int i = from; i < std::min(advertisers, from + 5000); ++i)
+      chunk.push_back({"t-" + std::to_string(i), "tick", cdp::advertiser_type::existing});
+    if (!db.create_advertisers(chunk, clk->current_month(), 24, 3, clk->now(), {})) {
+      std::cerr << "tick_bench: cannot create advertisers\n";
       return 1;
     }
-  std::printf("create         %d advertisers in %.2f s\n", advertisers, seconds_since(t0));
+  }
+  std::printf("create         %d advertisers in %.2f s (bulk, 5,000 a transaction)\n", advertisers,
+              seconds_since(t0));
   std::fflush(stdout);
 
   auto jobs = cdp::make_job_factory(cfg);
   cdp::system_config sys_cfg;
   caf::actor_system sys{sys_cfg};
+  t0 = clock_type::now();
   auto e = cdp::start_engine(sys, {cfg, clk, *jobs, "bench", {}, {}, {}});
   caf::scoped_actor self{sys};
   auto stats = [&] {
@@ -89,37 +123,41 @@ int main(int argc, char** argv) {
       auto s = stats();
       if (s.jobs_done >= target)
         return;
-      std::fprintf(stderr, "\rjobs %lld/%lld busy %d queued %d+%d reserved %d deferrals %lld   ",
+      std::fprintf(stderr, "\rjobs %lld/%lld busy %d queued %d+%d deferrals %lld rss %.0f MB   ",
                    static_cast<long long>(s.jobs_done), static_cast<long long>(target), s.busy,
-                   s.queued_live, s.queued_backfill, s.reserved, static_cast<long long>(s.deferrals));
-      std::this_thread::sleep_for(std::chrono::milliseconds{500});
+                   s.queued_live, s.queued_backfill, static_cast<long long>(s.deferrals), rss_mb());
+      std::this_thread::sleep_for(std::chrono::milliseconds{100});
     }
   };
-  // The engine's own first tick fires at start; wait for its work to finish.
-  t0 = clock_type::now();
+  // The engine's own first tick fires at start.
   wait_jobs(advertisers);
-  // Refreshes that ticks asked for while a month ran come right after it.
-  std::this_thread::sleep_for(std::chrono::seconds{2});
+  std::fprintf(stderr, "\n");
   std::printf("first tick     spawn + load + %d jobs: %.2f s\n", advertisers, seconds_since(t0));
+  // Refreshes asked for while a month ran come right after it.
+  std::this_thread::sleep_for(std::chrono::seconds{1});
+  std::printf("idle           RSS %.0f MB (%.2f KB per advertiser)\n", rss_mb(),
+              rss_mb() * 1024.0 / advertisers);
   std::fflush(stdout);
 
-  for (int round = 0; round < 2; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     auto target = stats().jobs_done + advertisers;
     t0 = clock_type::now();
     auto active = db.list_advertisers(true);
     auto listed = seconds_since(t0);
-    self->send(e.supervisor, cdp::sync_atom_v, std::move(*active));
-    int64_t alive = 0;
-    self->request(e.supervisor, std::chrono::minutes{5}, cdp::alive_atom_v)
-      .receive([&](int64_t n) { alive = n; }, [](caf::error&) {});
+    int64_t handed = 0;
+    self->request(e.supervisor, std::chrono::minutes{5}, cdp::sync_atom_v, std::move(*active))
+      .receive([&](int64_t n) { handed = n; }, [](caf::error&) {});
     std::printf("warm tick %d    list %.3f s, hand-out to %lld actors %.3f s\n", round + 1, listed,
-                static_cast<long long>(alive), seconds_since(t0) - listed);
+                static_cast<long long>(handed), seconds_since(t0) - listed);
     std::fflush(stdout);
+    if (no_wave)
+      continue;
     wait_jobs(target);
+    std::fprintf(stderr, "\n");
     std::printf("               and %d refreshes done %.2f s after the tick\n", advertisers,
                 seconds_since(t0));
   }
-  e.drain(sys, std::chrono::minutes{1});
+  std::printf("peak RSS       %.0f MB\n", peak_rss_mb());
   e.stop();
   return 0;
 }

@@ -94,7 +94,14 @@ void recorder::end(advertiser_track& a, bool is_new) {
     a.ended = true;
     ++ended_;
     new_ended_ += is_new;
+    if (is_new && new_ended_ == new_count_)
+      backfill_ended_ = clock_type::now();
   }
+}
+
+std::optional<recorder::clock_type::time_point> recorder::backfill_ended() const {
+  std::lock_guard guard{mutex_};
+  return backfill_ended_;
 }
 
 recorder::progress recorder::now() const {

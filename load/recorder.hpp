@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -39,6 +40,8 @@ public:
     int64_t jobs = 0;
   };
   progress now() const;
+  /// When the last NEW advertiser ended its backfill, if it has.
+  std::optional<clock_type::time_point> backfill_ended() const;
 
   /// What it counted, as the report's samples (the run fills in the times).
   samples take() const;
@@ -65,6 +68,7 @@ private:
   int current_;
   int64_t new_count_;
   int64_t new_ended_ = 0;
+  std::optional<clock_type::time_point> backfill_ended_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, advertiser_track> advertisers_;
   int64_t months_done_ = 0;

@@ -43,6 +43,7 @@ report summarize(const samples& s) {
   r.tick_handout_p50_s = quantile(s.tick_handout_s, 0.50);
   r.ticks = static_cast<int64_t>(s.tick_handout_s.size());
   r.first_tick_s = s.first_tick_s;
+  r.backfill_s = s.backfill_s;
   r.commit_latency_p50_ms = quantile(s.commit_latency_ms, 0.50);
   r.commit_latency_p99_ms = quantile(s.commit_latency_ms, 0.99);
   if (!s.batch_sizes.empty())
@@ -83,6 +84,7 @@ nlohmann::json to_json(const report& r) {
     {"tick_handout_s", {{"max", r.tick_handout_max_s}, {"p50", r.tick_handout_p50_s}}},
     {"ticks", r.ticks},
     {"first_tick_s", r.first_tick_s},
+    {"backfill_s", r.backfill_s},
     {"commit_latency_ms", {{"p50", r.commit_latency_p50_ms}, {"p99", r.commit_latency_p99_ms}}},
     {"batch_size_mean", r.batch_size_mean},
     {"peak_rss_mb", r.peak_rss_mb},
@@ -117,6 +119,8 @@ std::string to_table(const report& r) {
   line("tick hand-out", fmt::format("max {:.3f} s  p50 {:.3f} s  ({} ticks)", r.tick_handout_max_s,
                                     r.tick_handout_p50_s, r.ticks));
   line("first tick", fmt::format("{:.3f} s (every actor started with its months)", r.first_tick_s));
+  line("backfill done", r.backfill_s < 0 ? std::string{"not by the end"}
+                                          : fmt::format("{:.3f} s after the start", r.backfill_s));
   line("commit latency", fmt::format("p50 {:.2f} ms  p99 {:.2f} ms", r.commit_latency_p50_ms,
                                      r.commit_latency_p99_ms));
   line("batch size", fmt::format("{:.1f} transitions per commit (mean)", r.batch_size_mean));

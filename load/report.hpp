@@ -29,6 +29,9 @@ struct samples {
   double create_s = 0;
   /// Engine start until every advertiser did its work once (or --duration).
   double wall_s = 0;
+  /// Engine start until the last NEW advertiser ended its backfill; -1 when
+  /// one had not by the end.
+  double backfill_s = -1;
   /// Engine start until every advertiser had its actor with its months.
   double first_tick_s = 0;
   double cpu_s = 0;
@@ -73,6 +76,7 @@ struct report {
   double tick_handout_p50_s = 0;
   int64_t ticks = 0;
   double first_tick_s = 0;
+  double backfill_s = -1;
   double commit_latency_p50_ms = 0;
   double commit_latency_p99_ms = 0;
   double batch_size_mean = 0;

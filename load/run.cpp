@@ -298,6 +298,8 @@ expected<report> run(const options& o, std::FILE* progress_out) {
   counted.create_s = s.create_s;
   counted.wall_s = s.wall_s;
   counted.first_tick_s = s.first_tick_s;
+  if (auto ended = rec->backfill_ended(); ended && who.new_count > 0)
+    counted.backfill_s = std::chrono::duration<double>(*ended - t0).count();
   counted.cpu_s = s.cpu_s;
   counted.peak_rss_mb = peak_rss_mb();
   auto r = summarize(counted);

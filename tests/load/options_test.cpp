@@ -87,7 +87,7 @@ TEST_CASE("bad option values are refused naming the option") {
   CHECK_THAT(refused({"--no-such-option"}), Catch::Contains("--no-such-option"));
 }
 
-TEST_CASE("--target says plainly that the daemon has no admin protocol yet") {
+TEST_CASE("cdpload --target says plainly that the daemon has no admin protocol yet") {
   CHECK_THAT(refused({"--target", "127.0.0.1:9090"}),
              Catch::Contains("admin protocol") && Catch::Contains("--store"));
   CHECK_THAT(refused({"--target", "h:1", "--store", "sqlite:///x"}),

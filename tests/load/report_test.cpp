@@ -26,6 +26,7 @@ TEST_CASE("the report's figures follow from a known run") {
   s.create_s = 0.5;
   s.wall_s = 2.0;
   s.first_tick_s = 0.25;
+  s.backfill_s = 1.5;
   s.cpu_s = 3.0;
   s.peak_rss_mb = 42;
   for (int i = 1; i <= 100; ++i)
@@ -63,6 +64,7 @@ TEST_CASE("the report's figures follow from a known run") {
   CHECK(j["tick_handout_s"]["max"] == Approx(0.3));
   CHECK(j["tick_handout_s"]["p50"] == Approx(0.2));
   CHECK(j["first_tick_s"] == 0.25);
+  CHECK(j["backfill_s"] == 1.5);
   CHECK(j["commit_latency_ms"]["p99"] == 4);
   CHECK(j["batch_size_mean"] == Approx(4));
   CHECK(j["peak_rss_mb"] == 42);

@@ -66,6 +66,8 @@ TEST_CASE("a short cdpload run does every advertiser's work once, in order, as t
   CHECK(r->jobs_per_s == Approx(static_cast<double>(r->jobs) / r->wall_s));
   CHECK(r->first_tick_s > 0);
   CHECK(r->first_tick_s <= r->wall_s);
+  CHECK(r->backfill_s > 0);
+  CHECK(r->backfill_s <= r->wall_s);
   CHECK(r->ticks >= 1);
   CHECK(r->batch_size_mean >= 1);
   CHECK(r->commit_latency_p99_ms >= r->commit_latency_p50_ms);

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Benchmark 1: the 5,000-job workload (200 NEW advertisers x 25 months, simulated
+# job at 0 ms, 20 runners) through the whole engine with cdpload, on a throwaway
+# PostgreSQL (synchronous_commit on), a fresh database each run: `runs` runs
+# (default 3) with 10% of first attempts failing (zero backoff), then `runs`
+# without failures. Prints every run's report and the medians.
+#
+#   bench/throughput.sh [runs] [extra cdpload flags]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-3}
+shift || true
+
+tools/setup.sh >/dev/null
+if [[ ! -f build/CMakeCache.txt ]]; then
+  cmake -S . -B build -DCMAKE_BUILD_TYPE="${CDPBATCH_BUILD_TYPE:-Release}" >/dev/null
+fi
+cmake --build build -j "$(nproc)" --target cdpload >/dev/null
+
+source tools/pg_temp.sh
+out=$(mktemp -d /tmp/cdpbatch-throughput.XXXXXX)
+trap 'pg_temp_stop; rm -rf "$out"' EXIT
+pg_temp_start
+server=${CDPBATCH_TEST_PG_URL%/*}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+for kind in failures clean; do
+  flags=()
+  [[ $kind == failures ]] && flags=(--failure-rate 0.1 --fail-first-only)
+  for i in $(seq "$runs"); do
+    db="throughput_${kind}_$i"
+    pg_temp_as "$pg_temp_bin/createdb" -h 127.0.0.1 -p "$PG_TEMP_PORT" -U postgres "$db"
+    echo "== PostgreSQL, $kind, run $i; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+    build/bin/cdpload --advertisers 200 --new-ratio 1 --months 25 --runners 20 --queue 1000 \
+      --tick 1h "${flags[@]}" --store "$server/$db" "$@" | tee "$out/$kind-$i.txt"
+  done
+  echo "== median of $runs runs, $kind: $(awk '/^jobs\/s/ { print $2 }' "$out/$kind"-*.txt | median) jobs/s" \
+       "(months completed per second), wall $(awk '/^wall/ { print $2 }' "$out/$kind"-*.txt | median) s"
+done
