@@ -7,8 +7,6 @@
 // (actors spawned, months read, one job each), the memory once that wave is
 // done, and `rounds` warm ticks: the list, the hand-out to every actor and,
 // unless --no-wave, the time until every advertiser's refresh is done.
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -21,6 +19,7 @@
 
 #include "actors/engine.hpp"
 #include "actors/system_config.hpp"
+#include "runtime/process_usage.hpp"
 #include "runtime/system_clock.hpp"
 
 namespace {
@@ -29,23 +28,6 @@ using clock_type = std::chrono::steady_clock;
 
 double seconds_since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
-
-double rss_mb() {
-  long pages = 0;
-  long resident = 0;
-  if (auto* f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2)
-      resident = 0;
-    std::fclose(f);
-  }
-  return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / 1048576.0;
-}
-
-double peak_rss_mb() {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;
 }
 
 } // namespace
@@ -125,7 +107,7 @@ int main(int argc, char** argv) {
         return;
       std::fprintf(stderr, "\rjobs %lld/%lld busy %d queued %d+%d deferrals %lld rss %.0f MB   ",
                    static_cast<long long>(s.jobs_done), static_cast<long long>(target), s.busy,
-                   s.queued_live, s.queued_backfill, static_cast<long long>(s.deferrals), rss_mb());
+                   s.queued_live, s.queued_backfill, static_cast<long long>(s.deferrals), cdp::rss_mb());
       std::this_thread::sleep_for(std::chrono::milliseconds{100});
     }
   };
@@ -135,8 +117,8 @@ int main(int argc, char** argv) {
   std::printf("first tick     spawn + load + %d jobs: %.2f s\n", advertisers, seconds_since(t0));
   // Refreshes asked for while a month ran come right after it.
   std::this_thread::sleep_for(std::chrono::seconds{1});
-  std::printf("idle           RSS %.0f MB (%.2f KB per advertiser)\n", rss_mb(),
-              rss_mb() * 1024.0 / advertisers);
+  std::printf("idle           RSS %.0f MB (%.2f KB per advertiser)\n", cdp::rss_mb(),
+              cdp::rss_mb() * 1024.0 / advertisers);
   std::fflush(stdout);
 
   for (int round = 0; round < rounds; ++round) {
@@ -157,7 +139,7 @@ int main(int argc, char** argv) {
     std::printf("               and %d refreshes done %.2f s after the tick\n", advertisers,
                 seconds_since(t0));
   }
-  std::printf("peak RSS       %.0f MB\n", peak_rss_mb());
+  std::printf("peak RSS       %.0f MB\n", cdp::peak_rss_mb());
   e.stop();
   return 0;
 }

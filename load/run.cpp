@@ -1,10 +1,8 @@
 #include "load/run.hpp"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -15,6 +13,7 @@
 #include "actors/system_config.hpp"
 #include "load/progress.hpp"
 #include "load/recorder.hpp"
+#include "runtime/process_usage.hpp"
 #include "runtime/system_clock.hpp"
 
 namespace cdp::load {
@@ -28,30 +27,6 @@ constexpr size_t advertisers_per_transaction = 5000;
 
 double seconds_since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
-
-double cpu_seconds() {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return s(u.ru_utime) + s(u.ru_stime);
-}
-
-double rss_mb() {
-  long pages = 0;
-  long resident = 0;
-  if (auto* f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2)
-      resident = 0;
-    std::fclose(f);
-  }
-  return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / 1048576.0;
-}
-
-double peak_rss_mb() {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;
 }
 
 /// A temporary SQLite file for a run without --store, removed afterwards.
