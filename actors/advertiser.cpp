@@ -20,6 +20,13 @@ job_lane lane_of(const advertiser_state& st) {
   return st.who.type == advertiser_type::new_advertiser ? job_lane::backfill : job_lane::live;
 }
 
+/// By the advertiser's id, not the actor's: a restarted actor's claims queue
+/// behind whatever its predecessor left in the same committer.
+const committer_actor& committer_of(const advertiser_state& st) {
+  const auto& all = st.cfg->committers;
+  return all[std::hash<std::string>{}(st.who.id) % all.size()];
+}
+
 advertiser_actor handle_of(self_ptr self) {
   return caf::actor_cast<advertiser_actor>(self);
 }
@@ -144,7 +151,7 @@ void claim(self_ptr self) {
     return;
   }
   auto r = claim_for(st, *st.planned);
-  self->request(st.cfg->committer, st.cfg->store_timeout, transition_batch{r})
+  self->request(committer_of(st), st.cfg->store_timeout, transition_batch{r})
     .then(
       [=](outcome_batch& out) {
         auto& st = self->state;
@@ -202,7 +209,7 @@ void record(self_ptr self, bool chain) {
     next = chained_claim_of(self, *done);
   if (next)
     batch.push_back(*next);
-  self->request(st.cfg->committer, st.cfg->store_timeout, std::move(batch))
+  self->request(committer_of(st), st.cfg->store_timeout, std::move(batch))
     .then(
       [=](outcome_batch& out) {
         auto& st = self->state;

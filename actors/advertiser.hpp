@@ -31,7 +31,7 @@ struct advertiser_settings {
   std::chrono::milliseconds store_timeout = std::chrono::seconds{60};
   /// Mixed into each actor's random numbers (lease tokens, jitter).
   uint64_t seed = 0;
-  committer_actor committer;
+  std::vector<committer_actor> committers;
   store_reader_actor reader;
   job_pool_actor pool;
   std::shared_ptr<job_queue> queue;

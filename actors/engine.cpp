@@ -23,6 +23,11 @@ namespace {
 /// both read in parallel).
 constexpr int operator_readers = 2;
 
+/// Committers, each with its own connection. SQLite has one writer at a
+/// time, so more would only queue for its lock; PostgreSQL commits
+/// transactions of disjoint advertisers in parallel.
+int writers_for(const std::string& store_url) { return store_is_shared(store_url) ? 2 : 1; }
+
 /// Watches the engine's own actors: none of them may end while it runs.
 caf::behavior watchdog(caf::event_based_actor* self, std::vector<caf::actor> core,
                        std::function<void(const std::string&)> on_failure) {
@@ -51,8 +56,9 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
   bool clustered = options.registration && store_is_shared(cfg.store.url);
   store_reader_settings reading{options.clk, cfg.backfill_months, cfg.retry,
                                 cfg.reaper.stale_after, cfg.node.lease_ttl, clustered};
-  e.committer = sys.spawn<caf::detached>(committer, cfg.store.url, store, options.clk,
-                                         options.metrics, options.observer);
+  for (int i = 0; i < writers_for(cfg.store.url); ++i)
+    e.committers.push_back(sys.spawn<caf::detached>(committer, cfg.store.url, store, options.clk,
+                                                    options.metrics, options.observer));
   e.reader = sys.spawn<caf::detached>(store_reader, cfg.store.url, store, reading);
   auto queue = std::make_shared<job_queue>(
     job_queue_settings{cfg.pool.max_size, cfg.pool.queue_capacity, cfg.pool.backfill_share});
@@ -66,7 +72,7 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
   shared->node_id = options.node_id;
   shared->leased = clustered;
   shared->job_timeout = cfg.job.timeout;
-  shared->committer = e.committer;
+  shared->committers = e.committers;
   shared->reader = e.reader;
   shared->pool = e.pool;
   shared->queue = queue;
@@ -98,8 +104,7 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
   desk.director = e.director;
   desk.pool = e.pool;
   e.operations = sys.spawn(operator_agent, desk);
-  std::vector<caf::actor> core{caf::actor_cast<caf::actor>(e.committer),
-                               caf::actor_cast<caf::actor>(e.reader),
+  std::vector<caf::actor> core{caf::actor_cast<caf::actor>(e.reader),
                                caf::actor_cast<caf::actor>(e.pool),
                                caf::actor_cast<caf::actor>(e.supervisor),
                                caf::actor_cast<caf::actor>(e.director),
@@ -107,6 +112,8 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
                                caf::actor_cast<caf::actor>(e.operations)};
   for (const auto& r : e.operator_readers)
     core.push_back(caf::actor_cast<caf::actor>(r));
+  for (const auto& c : e.committers)
+    core.push_back(caf::actor_cast<caf::actor>(c));
   if (options.registration) {
     node_settings membership;
     membership.registered = options.registration;
@@ -151,9 +158,10 @@ void engine::stop() {
     caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
   for (const auto& hdl : {caf::actor_cast<caf::actor>(director), caf::actor_cast<caf::actor>(reaper),
                           caf::actor_cast<caf::actor>(supervisor), caf::actor_cast<caf::actor>(pool),
-                          caf::actor_cast<caf::actor>(reader),
-                          caf::actor_cast<caf::actor>(committer)})
+                          caf::actor_cast<caf::actor>(reader)})
     caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
+  for (const auto& c : committers)
+    caf::anon_send_exit(c, caf::exit_reason::user_shutdown);
 }
 
 } // namespace cdp

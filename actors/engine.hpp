@@ -43,7 +43,9 @@ struct engine_options {
 
 /// The running actors, wired together.
 struct engine {
-  committer_actor committer;
+  /// Each advertiser's transitions go through one of them (by its actor id),
+  /// so its months stay in order while other advertisers commit in parallel.
+  std::vector<committer_actor> committers;
   store_reader_actor reader;
   job_pool_actor pool;
   supervisor_actor supervisor;

@@ -139,6 +139,6 @@ TEST_CASE_METHOD(engine_fixture, "the death of a core actor is reported so the d
   on_core_failure = [&](const std::string&) { reported = true; };
   start();
   caf::scoped_actor self{*sys};
-  self->send_exit(running->committer, caf::make_error(caf::sec::runtime_error, "disk on fire"));
+  self->send_exit(running->committers.back(), caf::make_error(caf::sec::runtime_error, "disk on fire"));
   CHECK(eventually([&] { return reported.load(); }));
 }
