@@ -33,6 +33,8 @@ exit_status run(session& daemon, const command& cmd, const std::string& token,
       return show(daemon.ask<system_status>(status_atom_v));
     case verb::get_advertisers:
       return show(daemon.ask<advertiser_page>(list_atom_v, cmd.query));
+    case verb::get_nodes:
+      return show(daemon.ask<node_list>(nodes_atom_v));
     case verb::describe:
       return show(daemon.ask<advertiser_detail>(describe_atom_v, id));
     case verb::progress:

@@ -14,6 +14,7 @@ namespace cdp::console {
 enum class verb {
   status,
   get_advertisers,
+  get_nodes,
   describe,
   progress,
   states,

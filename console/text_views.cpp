@@ -1,5 +1,6 @@
 #include "console/text_views.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "console/table.hpp"
@@ -88,6 +89,16 @@ std::string span(std::chrono::milliseconds d) {
   else
     std::snprintf(buf, sizeof buf, "%lldd%02lldh", static_cast<long long>(s / 86400),
                   static_cast<long long>(s % 86400 / 3600));
+  return buf;
+}
+
+std::string heartbeat_age(std::chrono::milliseconds d) {
+  // Heartbeats come every few seconds: under a minute, tenths matter.
+  if (d >= std::chrono::minutes{1})
+    return span(d);
+  char buf[16];
+  auto ms = std::max<int64_t>(d.count(), 0);
+  std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(ms) / 1000.0);
   return buf;
 }
 
@@ -209,6 +220,21 @@ std::string render(const health_report& h) {
     t.add({c.name, c.up ? "UP" : "DOWN", c.detail});
   return std::string{h.up ? "UP" : "DOWN"} + " (checked " + when(h.checked_at) + " UTC)\n"
          + t.render();
+}
+
+std::string render(const node_list& nodes) {
+  table t{{"NODE", "HOST", "PID", "LIVE", "HEARTBEAT", "ADVERTISERS", "RUNNING", "STARTED",
+           "STOPPED"}};
+  t.right(2).right(5).right(6);
+  for (const auto& n : nodes)
+    t.add({n.node_id, n.host, std::to_string(n.pid), yes_no(n.live),
+           heartbeat_age(std::chrono::milliseconds{n.heartbeat_age_ms}) + " ago",
+           std::to_string(n.advertisers_owned), std::to_string(n.running_jobs),
+           when(n.started_at), when(n.stopped_at)});
+  auto out = t.render();
+  if (nodes.empty())
+    out += "(no nodes)\n";
+  return out;
 }
 
 } // namespace cdp::console

@@ -169,6 +169,9 @@ int main(int argc, char** argv) {
   list->add_option("--active", cmd.query.active, "true or false");
   list->add_option("--limit", cmd.query.limit, "advertisers per page (1-1000, default 100)");
   list->add_option("--after", cmd.query.after, "the page after this advertiser id");
+  verb_of(get->add_subcommand("nodes", "the daemons sharing the store: heartbeat age, advertisers "
+                                      "owned, running jobs"),
+          verb::get_nodes);
   with_id("describe", "one advertiser: progress, lifecycle, ETA, why, latest attempts",
           verb::describe);
   with_id("progress", "one advertiser's backfill progress", verb::progress);

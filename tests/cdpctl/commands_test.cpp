@@ -1,9 +1,4 @@
-#include <set>
-
-#include <httplib.h>
-#include <nlohmann/json.hpp>
-
-#include "cdpctl/console_daemon.hpp"
+#include "cdpctl/json_answers.hpp"
 
 using namespace cdp;
 using namespace cdp::test;
@@ -180,44 +175,6 @@ TEST_CASE("cdpctl exits 2 on a command line it cannot use") {
   CHECK(d.ctl({"--help"}).code == 0);
 }
 
-namespace {
-
-using json = nlohmann::ordered_json;
-
-json parsed(const program_result& r) {
-  INFO(r.out << r.err);
-  REQUIRE(r.code == 0);
-  return json::parse(r.out);
-}
-
-/// The field names of `j`, nested ones as a.b, arrays by their first element.
-std::set<std::string> keys_of(const json& j, const std::string& prefix = "") {
-  std::set<std::string> out;
-  if (j.is_array() && !j.empty())
-    return keys_of(j.front(), prefix + "[].");
-  if (!j.is_object())
-    return out;
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    out.insert(prefix + it.key());
-    auto inner = keys_of(it.value(), prefix + it.key() + ".");
-    out.insert(inner.begin(), inner.end());
-  }
-  return out;
-}
-
-/// GET on the daemon's REST API (its port from its log).
-json rest_get(const console_daemon& d, const std::string& path) {
-  const std::string marker = "REST API listening on http://127.0.0.1:";
-  auto log = d.daemon->output();
-  auto at = log.find(marker);
-  REQUIRE(at != std::string::npos);
-  httplib::Client http{"127.0.0.1", std::stoi(log.substr(at + marker.size()))};
-  auto res = http.Get(("/api/v2/batch" + path).c_str());
-  REQUIRE(res);
-  return json::parse(res->body);
-}
-
-} // namespace
 
 TEST_CASE("cdpctl --output json prints the REST API's fields for every command") {
   console_daemon d;

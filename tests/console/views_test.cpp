@@ -61,6 +61,36 @@ TEST_CASE("spans and times read at a glance") {
   CHECK(when(std::nullopt) == "-");
 }
 
+TEST_CASE("the cluster view shows each node's heartbeat age, advertisers and running jobs") {
+  using namespace std::chrono;
+  CHECK(heartbeat_age(milliseconds{420}) == "0.4s");
+  CHECK(heartbeat_age(milliseconds{-3}) == "0.0s");
+  CHECK(heartbeat_age(seconds{95}) == "1m35s");
+  node_view live;
+  live.node_id = "node-a";
+  live.host = "vm1";
+  live.pid = 4242;
+  live.live = true;
+  live.started_at = at(1'733'041'800);
+  live.heartbeat_age_ms = 1200;
+  live.advertisers_owned = 15;
+  live.running_jobs = 2;
+  node_view gone = live;
+  gone.node_id = "node-b";
+  gone.pid = 77;
+  gone.live = false;
+  gone.heartbeat_age_ms = 125'000;
+  gone.stopped_at = at(1'733'041'900);
+  gone.advertisers_owned = 0;
+  gone.running_jobs = 0;
+  auto lines = lines_of(render(node_list{live, gone}));
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0] == "NODE    HOST   PID  LIVE  HEARTBEAT  ADVERTISERS  RUNNING  STARTED              STOPPED");
+  CHECK(lines[1] == "node-a  vm1   4242  yes   1.2s ago            15        2  2024-12-01 08:30:00  -");
+  CHECK(lines[2] == "node-b  vm1     77  no    2m05s ago            0        0  2024-12-01 08:30:00  2024-12-01 08:31:40");
+  CHECK(render(node_list{}) == lines_of(render(node_list{}))[0] + "\n(no nodes)\n");
+}
+
 TEST_CASE("a progress bar fills by the share done") {
   CHECK(progress_bar(0, 24, 10) == "[----------]");
   CHECK(progress_bar(12, 24, 10) == "[#####-----]");

@@ -64,6 +64,8 @@ public:
 
   void signal(int sig) { ::kill(pid_, sig); }
 
+  pid_t pid() const { return pid_; }
+
   /// The exit status, or nullopt if it is still running after `limit`.
   std::optional<int> wait(std::chrono::milliseconds limit) {
     auto deadline = std::chrono::steady_clock::now() + limit;
