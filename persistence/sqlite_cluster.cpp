@@ -83,6 +83,8 @@ constexpr const char* select_leases =
   "SELECT advertiser_id, epoch FROM advertiser_leases WHERE node_id = ?1"
   " ORDER BY advertiser_id";
 
+constexpr const char* any_lease = "SELECT 1 FROM advertiser_leases LIMIT 1";
+
 constexpr const char* select_lease =
   "SELECT coalesce(node_id, ''), epoch FROM advertiser_leases WHERE advertiser_id = ?1";
 
@@ -266,8 +268,16 @@ expected<std::vector<advertiser_lease>> sqlite_store::list_leases(const std::str
   });
 }
 
+bool sqlite_store::any_lease() {
+  return db_->prepare(sql::any_lease).step();
+}
+
 std::optional<transition_outcome> sqlite_store::fence(const std::string& id,
-                                                      const std::string& node, int64_t epoch) {
+                                                      const std::string& node, int64_t epoch,
+                                                      bool leases) {
+  // Never leased is what lease_allows reads as "epoch 0 only".
+  if (!leases && epoch == 0)
+    return std::nullopt;
   std::string holder;
   int64_t held_epoch = -1;
   {

@@ -96,21 +96,25 @@ private:
   /// errc::conflict naming the daemon that holds it.
   void lock_database_file();
   /// The fencing refusal for a transition from `node` under `epoch`, if the
-  /// advertiser's lease forbids it.
+  /// advertiser's lease forbids it. `leases` says whether the database holds
+  /// any lease at all (read once a batch): without one, epoch 0 is always
+  /// allowed and the per-advertiser lookups are skipped.
   std::optional<transition_outcome> fence(const std::string& id, const std::string& node,
-                                          int64_t epoch);
+                                          int64_t epoch, bool leases);
   /// The same for an outcome, whose claim's node is the month's owner.
   std::optional<transition_outcome> fence_outcome(const std::string& id, year_month month,
-                                                  int64_t epoch);
+                                                  int64_t epoch, bool leases);
+  /// Whether any advertiser has a lease (a single daemon never leases).
+  bool any_lease();
   /// The advertiser and its backfill months, inside the caller's transaction;
   /// throws errc::conflict when the id exists.
   void insert_advertiser(const new_advertiser& request, year_month current, int backfill_months,
                          int max_retries, timestamp now);
   /// Raw events, inside the caller's transaction.
   void insert_event_rows(std::span<const customer_event> events);
-  transition_outcome claim_one(const claim_request& r, timestamp now);
-  transition_outcome complete_one(const complete_request& r, timestamp now);
-  transition_outcome fail_one(const fail_request& r, timestamp now);
+  transition_outcome claim_one(const claim_request& r, timestamp now, bool leases);
+  transition_outcome complete_one(const complete_request& r, timestamp now, bool leases);
+  transition_outcome fail_one(const fail_request& r, timestamp now, bool leases);
   /// Why a claim or an outcome did not apply: not_found or conflict, in words.
   transition_outcome explain_loss(const std::string& id, year_month month,
                                   const claim_request* claim, timestamp now);

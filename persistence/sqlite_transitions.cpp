@@ -138,12 +138,13 @@ expected<std::vector<transition_outcome>> sqlite_store::apply(std::span<const tr
     std::vector<transition_outcome> outcomes;
     outcomes.reserve(batch.size());
     write_transaction tx{*db_};
+    auto leases = any_lease();
     for (const auto& item : batch)
       outcomes.push_back(std::visit(
         overloaded{
-          [&](const claim_request& r) { return claim_one(r, now); },
-          [&](const complete_request& r) { return complete_one(r, now); },
-          [&](const fail_request& r) { return fail_one(r, now); },
+          [&](const claim_request& r) { return claim_one(r, now, leases); },
+          [&](const complete_request& r) { return complete_one(r, now, leases); },
+          [&](const fail_request& r) { return fail_one(r, now, leases); },
         },
         item));
     tx.commit();
@@ -151,8 +152,8 @@ expected<std::vector<transition_outcome>> sqlite_store::apply(std::span<const tr
   });
 }
 
-transition_outcome sqlite_store::claim_one(const claim_request& r, timestamp now) {
-  if (auto refused = fence(r.advertiser_id, r.owner, r.lease_epoch))
+transition_outcome sqlite_store::claim_one(const claim_request& r, timestamp now, bool leases) {
+  if (auto refused = fence(r.advertiser_id, r.owner, r.lease_epoch, leases))
     return *refused;
   if (r.create_if_missing)
     db_->prepare(sql::insert_month_if_missing)
@@ -181,8 +182,9 @@ transition_outcome sqlite_store::claim_one(const claim_request& r, timestamp now
   return applied(std::move(*row));
 }
 
-transition_outcome sqlite_store::complete_one(const complete_request& r, timestamp now) {
-  if (auto refused = fence_outcome(r.advertiser_id, r.month, r.lease_epoch))
+transition_outcome sqlite_store::complete_one(const complete_request& r, timestamp now,
+                                              bool leases) {
+  if (auto refused = fence_outcome(r.advertiser_id, r.month, r.lease_epoch, leases))
     return *refused;
   std::optional<month_state> row;
   {
@@ -205,8 +207,8 @@ transition_outcome sqlite_store::complete_one(const complete_request& r, timesta
   return applied(std::move(*row));
 }
 
-transition_outcome sqlite_store::fail_one(const fail_request& r, timestamp now) {
-  if (auto refused = fence_outcome(r.advertiser_id, r.month, r.lease_epoch))
+transition_outcome sqlite_store::fail_one(const fail_request& r, timestamp now, bool leases) {
+  if (auto refused = fence_outcome(r.advertiser_id, r.month, r.lease_epoch, leases))
     return *refused;
   auto error = truncate_error_message(r.error_message);
   std::optional<month_state> row;
@@ -230,13 +232,16 @@ transition_outcome sqlite_store::fail_one(const fail_request& r, timestamp now) 
 }
 
 std::optional<transition_outcome> sqlite_store::fence_outcome(const std::string& id,
-                                                              year_month month, int64_t epoch) {
+                                                              year_month month, int64_t epoch,
+                                                              bool leases) {
+  if (!leases && epoch == 0)
+    return std::nullopt;
   // The month's owner made the claim; without a month row the outcome is
   // refused for that reason instead.
   auto row = find_month(id, month);
   if (!row)
     return std::nullopt;
-  return fence(id, row->owner, epoch);
+  return fence(id, row->owner, epoch, leases);
 }
 
 void sqlite_store::close_attempt(const std::string& id, year_month month, int64_t lease_token,
