@@ -20,6 +20,14 @@ job_lane lane_of(const advertiser_state& st) {
   return st.who.type == advertiser_type::new_advertiser ? job_lane::backfill : job_lane::live;
 }
 
+/// How long a claim or an outcome waits for its committer: until it answers.
+/// The committer always does, within the store's statement timeout (or it
+/// dies, which stops the daemon), and giving up earlier would let a claim
+/// commit after its advertiser counted it as failed. CAF 0.17 also keeps a
+/// request's timeout in its clock until it expires, answered or not: at
+/// thousands of commits a second those piled up to 100 MB for 60 s.
+constexpr auto commit_wait = caf::infinite;
+
 /// By the advertiser's id, not the actor's: a restarted actor's claims queue
 /// behind whatever its predecessor left in the same committer.
 const committer_actor& committer_of(const advertiser_state& st) {
@@ -151,7 +159,7 @@ void claim(self_ptr self) {
     return;
   }
   auto r = claim_for(st, *st.planned);
-  self->request(committer_of(st), st.cfg->store_timeout, transition_batch{r})
+  self->request(committer_of(st), commit_wait, transition_batch{r})
     .then(
       [=](outcome_batch& out) {
         auto& st = self->state;
@@ -209,7 +217,7 @@ void record(self_ptr self, bool chain) {
     next = chained_claim_of(self, *done);
   if (next)
     batch.push_back(*next);
-  self->request(committer_of(st), st.cfg->store_timeout, std::move(batch))
+  self->request(committer_of(st), commit_wait, std::move(batch))
     .then(
       [=](outcome_batch& out) {
         auto& st = self->state;
