@@ -6,9 +6,11 @@
 #include <vector>
 
 #include <httplib.h>
+#include <sys/socket.h>
 #include <spdlog/spdlog.h>
 
 #include "actors/errors.hpp"
+#include "api/connection_guard.hpp"
 #include "api/json.hpp"
 #include "domain/operator_input.hpp"
 
@@ -17,6 +19,9 @@ namespace cdp::api {
 namespace {
 
 constexpr std::string_view base = "/api/v2/batch";
+
+/// Connections the kernel holds for the accepting thread (capped by somaxconn).
+constexpr int listen_backlog = 1024;
 
 /// A path's segments; {id} and {month} in a pattern capture one segment each.
 std::vector<std::string_view> segments(std::string_view path) {
@@ -77,6 +82,7 @@ void send_failure(httplib::Response& res, const failure& f) {
 struct call {
   const httplib::Request& req;
   httplib::Response& res;
+  std::string_view body;
   std::string id;
   std::string month;
 };
@@ -96,6 +102,8 @@ struct rest_api::impl {
   scrape_metrics metrics;
   rest_settings settings;
   std::vector<route> routes;
+  /// Set once listening: it times and ends the port's connections.
+  connection_guard* guard = nullptr;
 
   impl(caf::actor_system& s, operator_actor d, std::shared_ptr<engine_metrics> m,
        rest_settings cfg)
@@ -192,7 +200,7 @@ struct rest_api::impl {
   }
 
   void create(call& c) {
-    auto body = json::parse(c.req.body, nullptr, false);
+    auto body = json::parse(c.body, nullptr, false);
     if (body.is_discarded() || !body.is_object())
       return send_error(c.res, 400, "bad_request",
                         "the body must be a JSON object: "
@@ -246,9 +254,11 @@ struct rest_api::impl {
     return {found, allowed};
   }
 
-  void serve(const httplib::Request& req, httplib::Response& res) {
+  void serve(const httplib::Request& req, httplib::Response& res, std::string_view body = {}) {
     auto started = std::chrono::steady_clock::now();
-    call c{req, res, {}, {}};
+    if (guard)
+      guard->serving(req.remote_addr, req.remote_port);
+    call c{req, res, body, {}, {}};
     auto [r, allowed] = find(req, c);
     std::string name = r ? r->name : allowed.empty() ? "unknown" : "wrong-method";
     if (!r && allowed.empty()) {
@@ -273,6 +283,58 @@ struct rest_api::impl {
     metrics.request_done(name, res.status,
                          std::chrono::duration_cast<std::chrono::microseconds>(
                            std::chrono::steady_clock::now() - started));
+    if (guard)
+      guard->answered(req.remote_addr, req.remote_port);
+  }
+
+  /// Refuses a request whose body is not read: the connection ends once
+  /// the answer is written (see the logger), or httplib would take the rest
+  /// of the body for the next request.
+  void refuse_body(httplib::Response& res, int status, std::string_view error,
+                   const std::string& detail) {
+    send_error(res, status, error, detail);
+    res.set_header("Connection", "close");
+    metrics.request_done("refused-body", status, {});
+  }
+
+  std::string too_large() const {
+    return "the body is larger than " + std::to_string(settings.max_body / 1024) + " KiB";
+  }
+
+  /// A declared Content-Length over the limit is refused before a byte of
+  /// the body is read (httplib 0.11 would read and drop it all first).
+  bool refused_by_length(const httplib::Request& req, httplib::Response& res) {
+    if (!req.has_header("Content-Length"))
+      return false;
+    auto text = req.get_header_value("Content-Length");
+    size_t length = 0;
+    bool number = !text.empty() && text.size() <= 19
+                  && text.find_first_not_of("0123456789") == std::string::npos;
+    if (number)
+      length = std::stoull(text);
+    if (!number)
+      refuse_body(res, 400, "bad_request", "Content-Length must be a number of bytes");
+    else if (length > settings.max_body)
+      refuse_body(res, 413, "payload_too_large", too_large());
+    return !number || length > settings.max_body;
+  }
+
+  /// Reads the body (chunked ones too) up to the limit, then serves.
+  void serve_with_body(const httplib::Request& req, httplib::Response& res,
+                       const httplib::ContentReader& read) {
+    std::string body;
+    bool over = false;
+    bool whole = read([&](const char* data, size_t n) {
+      over = body.size() + n > settings.max_body;
+      if (!over)
+        body.append(data, n);
+      return !over;
+    });
+    if (over)
+      return refuse_body(res, 413, "payload_too_large", too_large());
+    if (!whole)
+      return refuse_body(res, 400, "bad_request", "the body ended early or is malformed");
+    serve(req, res, body);
   }
 };
 
@@ -290,11 +352,17 @@ rest_api::rest_api(caf::actor_system& sys, operator_actor desk,
   auto handler = [self](const httplib::Request& req, httplib::Response& res) {
     self->serve(req, res);
   };
+  // Bodies are read through a content reader, which stops at the limit;
+  // httplib's own reading would keep a chunked body whole however large.
+  auto with_body = [self](const httplib::Request& req, httplib::Response& res,
+                          const httplib::ContentReader& read) {
+    self->serve_with_body(req, res, read);
+  };
   s.Get(".*", handler);
-  s.Post(".*", handler);
-  s.Put(".*", handler);
-  s.Delete(".*", handler);
-  s.Patch(".*", handler);
+  s.Post(".*", with_body);
+  s.Put(".*", with_body);
+  s.Delete(".*", with_body);
+  s.Patch(".*", with_body);
   s.Options(".*", handler);
   // httplib 0.11 reads the body of a POST without Content-Length until the
   // connection closes, so `curl -X POST` would wait for its read timeout:
@@ -303,6 +371,8 @@ rest_api::rest_api(caf::actor_system& sys, operator_actor desk,
     bool has_body = req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
     bool reads_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH"
                       || req.method == "DELETE";
+    if (self->refused_by_length(req, res))
+      return httplib::Server::HandlerResponse::Handled;
     if (has_body || !reads_body)
       return httplib::Server::HandlerResponse::Unhandled;
     self->serve(req, res);
@@ -314,11 +384,15 @@ rest_api::rest_api(caf::actor_system& sys, operator_actor desk,
     if (!res.body.empty())
       return;
     auto word = res.status == 413 ? "payload_too_large" : "bad_request";
-    auto detail = res.status == 413 ? "the body is larger than "
-                                        + std::to_string(self->settings.max_body / 1024) + " KiB"
-                                    : std::string{"malformed request"};
+    auto detail = res.status == 413 ? self->too_large() : std::string{"malformed request"};
     send_error(res, res.status, word, detail);
     self->metrics.request_done("malformed", res.status, {});
+  });
+  // Called once an answer is written: httplib 0.11 keeps the connection
+  // open whatever the answer says, so the guard ends it.
+  s.set_logger([self](const httplib::Request& req, const httplib::Response& res) {
+    if (self->guard && res.get_header_value("Connection") == "close")
+      self->guard->end(req.remote_addr, req.remote_port);
   });
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "unknown";
@@ -337,6 +411,11 @@ rest_api::~rest_api() { stop(); }
 
 status rest_api::start() {
   const auto& cfg = impl_->settings;
+  int listening = -1;
+  server_->set_socket_options([&listening](int sock) {
+    httplib::default_socket_options(sock);
+    listening = sock;
+  });
   int port = cfg.port == 0 ? server_->bind_to_any_port(cfg.host)
                            : (server_->bind_to_port(cfg.host, cfg.port) ? cfg.port : -1);
   if (port <= 0)
@@ -344,6 +423,12 @@ status rest_api::start() {
                         "http.listen: cannot listen on " + cfg.host + ":" + std::to_string(cfg.port)
                           + " (in use, or not an address of this host)");
   port_ = static_cast<uint16_t>(port);
+  // httplib 0.11 listens with a backlog of 5: a burst of connections would
+  // see SYNs dropped and wait a second each for the retransmission.
+  if (listening >= 0)
+    ::listen(listening, listen_backlog);
+  guard_ = std::make_unique<connection_guard>(port_, cfg.request_timeout);
+  impl_->guard = guard_.get();
   serving_ = std::thread{[this] { server_->listen_after_bind(); }};
   return ok;
 }
@@ -353,6 +438,8 @@ void rest_api::stop() {
     return;
   server_->stop();
   serving_.join();
+  impl_->guard = nullptr;
+  guard_.reset();
 }
 
 } // namespace cdp::api

@@ -18,6 +18,8 @@ class Server;
 
 namespace cdp::api {
 
+class connection_guard;
+
 struct rest_settings {
   /// http.listen's host and port (0: the OS picks one; `port()` tells it).
   std::string host = "127.0.0.1";
@@ -26,8 +28,11 @@ struct rest_settings {
   std::string token;
   /// How long one request waits for the operator before it answers 503.
   std::chrono::milliseconds ask_timeout = std::chrono::seconds{10};
-  /// Bodies beyond this are refused with 413.
+  /// Bodies beyond this are refused with 413, unread.
   size_t max_body = 64 * 1024;
+  /// http.request_timeout: the longest a connection may take to send a
+  /// whole request (see api/connection_guard.hpp).
+  std::chrono::milliseconds request_timeout = std::chrono::seconds{10};
   /// Connections served at once (one thread each while a connection lives).
   int threads = 128;
 };
@@ -55,6 +60,7 @@ private:
   struct impl;
   std::unique_ptr<impl> impl_;
   std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<connection_guard> guard_;
   std::thread serving_;
   uint16_t port_ = 0;
 };

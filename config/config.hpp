@@ -65,6 +65,10 @@ struct config {
   struct http_section {
     std::string listen = "127.0.0.1:8080";
     std::string token;
+    /// http.request_timeout: a connection that has not sent a whole request
+    /// (headers and body) this long after it opened or got its last answer
+    /// is closed, however slowly it trickles.
+    std::chrono::milliseconds request_timeout = std::chrono::seconds{10};
   } http;
 
   struct admin_section {

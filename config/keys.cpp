@@ -192,6 +192,7 @@ std::vector<key> make_all() {
     text("store.url", [](auto& c) -> auto& { return c.store.url; }),
     text("http.listen", [](auto& c) -> auto& { return c.http.listen; }),
     token_key(),
+    duration("http.request_timeout", [](auto& c) -> auto& { return c.http.request_timeout; }),
     text("admin.listen", [](auto& c) -> auto& { return c.admin.listen; }),
     text("admin.tls.cert", [](auto& c) -> auto& { return c.admin.tls_cert; }),
     text("admin.tls.key", [](auto& c) -> auto& { return c.admin.tls_key; }),

@@ -137,6 +137,8 @@ void validate(const config& c, const origins& from, errors& out) {
          + c.store.url + "'");
   need(parse_listen_address(c.http.listen).has_value(), "http.listen",
        "expected HOST:PORT such as 127.0.0.1:8080, got '" + c.http.listen + "'");
+  need(c.http.request_timeout >= milliseconds{100}, "http.request_timeout",
+       "must be at least 100ms, or no client can send a request");
   auto admin = parse_listen_address(c.admin.listen);
   need(admin.has_value(), "admin.listen",
        "expected HOST:PORT such as 127.0.0.1:4242, got '" + c.admin.listen + "'");

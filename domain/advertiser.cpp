@@ -3,7 +3,9 @@
 namespace cdp {
 
 bool is_valid_advertiser_id(std::string_view id) {
-  if (id.empty() || id.size() > 50)
+  // "." and ".." are dot segments: HTTP clients resolve them away, so such
+  // an advertiser could never be addressed in a URL.
+  if (id.empty() || id.size() > 50 || id == "." || id == "..")
     return false;
   for (char c : id) {
     bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
@@ -17,7 +19,7 @@ bool is_valid_advertiser_id(std::string_view id) {
 failure invalid_advertiser_id(std::string_view id) {
   return make_failure(errc::invalid_argument,
                       "invalid advertiser id '" + std::string{id.substr(0, 60)}
-                        + "': use 1-50 characters of A-Z a-z 0-9 _ . -");
+                        + "': use 1-50 characters of A-Z a-z 0-9 _ . - (not . or .. alone)");
 }
 
 std::string_view to_string(advertiser_type type) {

@@ -9,8 +9,9 @@
 
 namespace cdp {
 
-/// 1–50 characters of `[A-Za-z0-9_.-]`: ids appear in URLs, log lines and
-/// file names, so nothing else is accepted.
+/// 1–50 characters of `[A-Za-z0-9_.-]`, but not "." or "..": ids appear in
+/// URLs (where those two are dot segments), log lines and file names, so
+/// nothing else is accepted.
 bool is_valid_advertiser_id(std::string_view id);
 
 /// The error an operator sees for an id that `is_valid_advertiser_id` refuses.

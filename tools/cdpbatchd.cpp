@@ -139,6 +139,7 @@ int run(const cdp::config& cfg, bool demo) {
   http.host = listen.host;
   http.port = listen.port;
   http.token = cfg.http.token;
+  http.request_timeout = cfg.http.request_timeout;
   cdp::api::rest_api api{sys, engine.operations, engine.metrics, http};
   if (auto started = api.start(); !started) {
     spdlog::critical("{}", started.error().message);

@@ -4,11 +4,14 @@
 
 #include "domain/advertiser.hpp"
 
-TEST_CASE("an advertiser id is 1-50 characters of letters, digits, _ . -") {
+TEST_CASE("an advertiser id is 1-50 characters of letters, digits, _ . -, but not . or .. alone") {
   CHECK(cdp::is_valid_advertiser_id("A"));
   CHECK(cdp::is_valid_advertiser_id("adv_01.eu-west"));
   CHECK(cdp::is_valid_advertiser_id(std::string(50, 'x')));
   CHECK_FALSE(cdp::is_valid_advertiser_id(""));
+  CHECK_FALSE(cdp::is_valid_advertiser_id("."));
+  CHECK_FALSE(cdp::is_valid_advertiser_id(".."));
+  CHECK(cdp::is_valid_advertiser_id("..."));
   CHECK_FALSE(cdp::is_valid_advertiser_id(std::string(51, 'x')));
   for (auto bad : {"a b", "a/b", "a'b", "a;b", "a%20", "ä", "a\nb", "../x"})
     CHECK_FALSE(cdp::is_valid_advertiser_id(bad));
