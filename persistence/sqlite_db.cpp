@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <limits>
 
+#include <sys/statvfs.h>
+
 namespace cdp::sqlite {
 
 namespace {
@@ -22,6 +24,18 @@ errc code_for(int rc) {
     case SQLITE_READONLY: return errc::store_unavailable;
     default: return errc::store_error;
   }
+}
+
+/// What an operator should know about the disk when a write failed: SQLite
+/// says "unable to open database file" on a read-only file system.
+std::string disk_hint(int rc, const std::string& path) {
+  auto folder = std::filesystem::path{path}.parent_path();
+  struct statvfs fs {};
+  if (::statvfs(folder.empty() ? "." : folder.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY) != 0)
+    return " (the file system holding it is read-only; cdpbatchd retries until it is writable)";
+  if ((rc & 0xff) == SQLITE_FULL)
+    return " (free space on its disk; cdpbatchd retries until a write succeeds)";
+  return "";
 }
 
 } // namespace
@@ -199,7 +213,7 @@ void connection::exec_script(const char* sql) {
   if (rc != SQLITE_OK) {
     std::string why = message != nullptr ? message : sqlite3_errstr(rc);
     sqlite3_free(message);
-    throw error{make_failure(code_for(rc), "sqlite " + path_ + ": " + why)};
+    throw error{make_failure(code_for(rc), "sqlite " + path_ + ": " + why + disk_hint(rc, path_))};
   }
 }
 
@@ -213,7 +227,8 @@ failure connection::error_for(int rc, std::string_view what) const {
   text += sqlite3_errmsg(db_);
   if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
     text += " (another process held the write lock for longer than the busy timeout)";
-  return make_failure(code, text + " while " + std::string{what.substr(0, 80)});
+  return make_failure(code, text + " while " + std::string{what.substr(0, 80)}
+                              + disk_hint(rc, path_));
 }
 
 void connection::fail(int rc, std::string_view what) const {
