@@ -201,7 +201,7 @@ void fill(const std::filesystem::path& folder) {
 
 } // namespace
 
-TEST_CASE("SQLite on a full disk: a clear error naming the database, backoff, nothing lost, and it resumes when space returns; on a read-only disk it waits, saying so, and resumes once writable") {
+TEST_CASE("SQLite on a full disk: a clear error naming the database, backoff, nothing lost, and it resumes when space returns, and on a read-only disk it waits, saying so, and resumes once writable") {
   disk_daemon d;
   if (!unshare_works(d.store)) {
     WARN("SKIPPED: 'unshare --user --map-root-user --mount' is not permitted here, so no small "
