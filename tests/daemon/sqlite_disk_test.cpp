@@ -66,13 +66,28 @@ int64_t cpu_ticks(pid_t pid) {
   return user + sys;
 }
 
-/// The daemon: the namespace shell's child.
-pid_t child_of(pid_t parent) {
+/// The children of a process.
+std::vector<pid_t> children_of(pid_t parent) {
   std::ifstream in{"/proc/" + std::to_string(parent) + "/task/" + std::to_string(parent)
                    + "/children"};
-  pid_t child = 0;
-  in >> child;
-  return child;
+  std::vector<pid_t> out;
+  for (pid_t child = 0; in >> child;)
+    out.push_back(child);
+  return out;
+}
+
+/// The daemon: the namespace shell's child.
+pid_t child_of(pid_t parent) {
+  auto all = children_of(parent);
+  return all.empty() ? 0 : all.front();
+}
+
+/// A process and everything it started: an orphaned daemon would keep the
+/// namespace and its tmpfs alive, writing its log.
+void kill_tree(pid_t pid) {
+  for (auto child : children_of(pid))
+    kill_tree(child);
+  ::kill(pid, SIGKILL);
 }
 
 /// PRAGMA integrity_check of the database in `folder` (seen through
@@ -116,8 +131,8 @@ struct disk_daemon {
   }
 
   ~disk_daemon() {
-    if (shell)
-      shell->signal(SIGKILL);
+    if (shell && !shell->wait(std::chrono::milliseconds{0}))
+      kill_tree(shell->pid());
   }
 
   /// The REST port the daemon said it listens on, the `nth` time (from 1).
