@@ -19,12 +19,20 @@ void arm(self_ptr self) {
 
 void report(self_ptr self, const month_list& reaped) {
   const auto& cfg = self->state.settings;
-  for (const auto& m : reaped)
-    log_job(spdlog::level::warn, m.advertiser_id, m.month,
-            "reaper: RUNNING for more than {} (owner {}), marked FAILED{}",
-            format_duration(cfg.stale_after), m.owner,
-            m.next_attempt_at ? "; retry at " + to_iso8601(*m.next_attempt_at)
-                              : std::string{"; retries exhausted"});
+  for (const auto& m : reaped) {
+    // PENDING again: its node died (no retry used). FAILED: it hung.
+    if (m.status == month_status::pending)
+      log_job(spdlog::level::warn, m.advertiser_id, m.month,
+              "reaper: its node {} stopped renewing its lease while it ran; due again now (no "
+              "retry used)",
+              m.owner);
+    else
+      log_job(spdlog::level::warn, m.advertiser_id, m.month,
+              "reaper: RUNNING for more than {} (owner {}), marked FAILED{}",
+              format_duration(cfg.stale_after), m.owner,
+              m.next_attempt_at ? "; retry at " + to_iso8601(*m.next_attempt_at)
+                                : std::string{"; retries exhausted"});
+  }
   if (reaped.empty())
     return;
   cfg.metrics->reaped(reaped.size());

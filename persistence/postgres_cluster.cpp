@@ -127,17 +127,17 @@ constexpr query select_leases{
   "SELECT advertiser_id, epoch FROM advertiser_leases WHERE node_id = $1::text"
   " ORDER BY advertiser_id"};
 
-// Like node recovery, for every node that is not live: due at once.
+// Like node recovery, for every node that is not live: due at once, no
+// retry used.
 constexpr query reap_dead{
   "cdp_reap_dead",
   "WITH dead AS (SELECT node_id FROM nodes"
   "  WHERE stopped_at IS NOT NULL OR heartbeat_at < cdp_ts($2::bigint)),"
   " reaped AS ("
-  " UPDATE advertiser_processing_states s SET status = 'FAILED',"
+  " UPDATE advertiser_processing_states s SET status = 'PENDING',"
   "  error_message = 'interrupted: node ' || s.owner || ' stopped renewing its lease while this"
   " month was running',"
-  "  next_attempt_at = CASE WHEN s.retry_count < s.max_retries THEN cdp_ts($1::bigint) END,"
-  "  updated_at = cdp_ts($1::bigint)"
+  "  next_attempt_at = NULL, updated_at = cdp_ts($1::bigint)"
   " WHERE s.status = 'RUNNING' AND s.owner IN (SELECT node_id FROM dead)"
   " RETURNING " CDP_PG_MONTH_COLUMNS "),"
   " closed AS ("

@@ -69,15 +69,14 @@ constexpr query reap{
   "  AND CASE m.outcome WHEN 'RUNNING' THEN m.lease_token = r.lease_token ELSE false END)"
   " SELECT * FROM reaped ORDER BY advertiser_id, processing_month"};
 
-// A restarted node's leftovers: failed now, due at once while retries last.
+// A restarted node's leftovers: due again at once with their retry counts
+// (the node's crash is not the months' failure: a kill -9 can catch every
+// claimed job of the queue, started or not); their attempts say FAILED.
 constexpr query recover{
   "cdp_recover",
   "WITH recovered AS ("
-  " UPDATE advertiser_processing_states s SET status = 'FAILED',"
-  "  error_message = $3::text,"
-  "  next_attempt_at = CASE WHEN s.retry_count < s.max_retries"
-  "   THEN cdp_ts($2::bigint) END,"
-  "  updated_at = cdp_ts($2::bigint)"
+  " UPDATE advertiser_processing_states s SET status = 'PENDING',"
+  "  error_message = $3::text, next_attempt_at = NULL, updated_at = cdp_ts($2::bigint)"
   " WHERE s.status = 'RUNNING' AND s.owner = $1::text"
   " RETURNING " CDP_PG_MONTH_COLUMNS "),"
   " closed AS ("

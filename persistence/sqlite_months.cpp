@@ -66,10 +66,12 @@ RETURNING )sql" CDP_SQLITE_MONTH_COLUMNS;
 
 constexpr const char* fail_node_attempts = CDP_SQLITE_FAIL_ATTEMPTS_OF("s.owner = ?3");
 
-constexpr const char* fail_node_months = R"sql(
+// A month its node never finished is due again at once and keeps its retry
+// count: the node's crash is not the month's failure (a kill -9 can catch
+// every claimed job of the queue, started or not). Its attempt says FAILED.
+constexpr const char* requeue_node_months = R"sql(
 UPDATE advertiser_processing_states
-   SET status = 'FAILED', error_message = ?2, updated_at = ?1,
-       next_attempt_at = CASE WHEN retry_count < max_retries THEN ?1 END
+   SET status = 'PENDING', error_message = ?2, updated_at = ?1, next_attempt_at = NULL
  WHERE status = 'RUNNING' AND owner = ?3
 RETURNING )sql" CDP_SQLITE_MONTH_COLUMNS;
 
@@ -80,10 +82,9 @@ RETURNING )sql" CDP_SQLITE_MONTH_COLUMNS;
 
 constexpr const char* fail_dead_attempts = CDP_SQLITE_FAIL_ATTEMPTS_OF(CDP_SQLITE_DEAD_OWNER);
 
-constexpr const char* fail_dead_months =
+constexpr const char* requeue_dead_months =
   "UPDATE advertiser_processing_states AS s"
-  "   SET status = 'FAILED', error_message = ?2, updated_at = ?1,"
-  "       next_attempt_at = CASE WHEN retry_count < max_retries THEN ?1 END"
+  "   SET status = 'PENDING', error_message = ?2, updated_at = ?1, next_attempt_at = NULL"
   " WHERE status = 'RUNNING' AND " CDP_SQLITE_DEAD_OWNER
   " RETURNING " CDP_SQLITE_MONTH_COLUMNS;
 
@@ -100,11 +101,11 @@ constexpr const char* select_attempts =
 const std::string interrupted_message =
   "interrupted: cdpbatchd stopped while this month was running";
 
-/// Fails the RUNNING months that `months_sql` picks with `picker` (and their
-/// attempts, through `attempts_sql`) in one transaction; returns the months
-/// by advertiser and month.
+/// Ends the RUNNING months that `months_sql` picks with `picker` (their
+/// attempts FAILED, through `attempts_sql`) in one transaction; returns the
+/// months by advertiser and month.
 template <class Picker>
-std::vector<month_state> fail_running(connection& db, const char* attempts_sql,
+std::vector<month_state> end_running(connection& db, const char* attempts_sql,
                                       const char* months_sql, timestamp now,
                                       const std::string& message, const Picker& picker,
                                       const std::optional<std::string>& delays = std::nullopt) {
@@ -241,7 +242,7 @@ sqlite_store::reap_stale(timestamp now, std::chrono::milliseconds stale_after,
     delays += "]";
     auto message = "reaped: RUNNING for more than " + format_duration(stale_after)
                    + " (the job hung or its node stopped)";
-    return fail_running(*db_, sql::fail_stale_attempts, sql::fail_stale_months, now, message,
+    return end_running(*db_, sql::fail_stale_attempts, sql::fail_stale_months, now, message,
                         now - stale_after, delays);
   });
 }
@@ -249,7 +250,7 @@ sqlite_store::reap_stale(timestamp now, std::chrono::milliseconds stale_after,
 expected<std::vector<month_state>> sqlite_store::recover_node(const std::string& owner,
                                                               timestamp now) {
   return guarded([&]() -> expected<std::vector<month_state>> {
-    return fail_running(*db_, sql::fail_node_attempts, sql::fail_node_months, now,
+    return end_running(*db_, sql::fail_node_attempts, sql::requeue_node_months, now,
                         interrupted_message, owner);
   });
 }
@@ -257,7 +258,7 @@ expected<std::vector<month_state>> sqlite_store::recover_node(const std::string&
 expected<std::vector<month_state>>
 sqlite_store::reap_dead_nodes(timestamp now, std::chrono::milliseconds lease_ttl) {
   return guarded([&]() -> expected<std::vector<month_state>> {
-    return fail_running(*db_, sql::fail_dead_attempts, sql::fail_dead_months, now,
+    return end_running(*db_, sql::fail_dead_attempts, sql::requeue_dead_months, now,
                         "interrupted: its node stopped renewing its lease while this month was "
                         "running",
                         now - lease_ttl);

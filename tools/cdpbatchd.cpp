@@ -111,7 +111,7 @@ int run(const cdp::config& cfg, bool demo) {
   }
   for (const auto& m : *recovered)
     cdp::log_job(spdlog::level::warn, m.advertiser_id, m.month,
-                 "recovered: was RUNNING when cdpbatchd stopped; retried now");
+                 "recovered: was RUNNING when cdpbatchd stopped; runs again now (no retry used)");
   if (demo) {
     auto made = cdp::create_demo(*db, cfg, *clk);
     if (!made) {

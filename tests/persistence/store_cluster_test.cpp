@@ -264,7 +264,8 @@ TEST_CASE("the months of a node that stopped renewing its heartbeat are reaped a
   auto reaped = must(s.reap_dead_nodes(t0 + 10s + ttl + 1ms, ttl));
   REQUIRE(reaped.size() == 1);
   CHECK(reaped[0].advertiser_id == "adv-a");
-  CHECK(reaped[0].status == month_status::failed);
+  CHECK(reaped[0].status == month_status::pending);
+  CHECK(reaped[0].retry_count == 0);
   CHECK_THAT(reaped[0].error_message, Catch::Contains("interrupted"));
   CHECK(must(s.get_month("adv-x", ym("2024-11"))).status == month_status::running);
 }
@@ -294,8 +295,10 @@ TEST_CASE("the months of dead and stopped nodes are reaped at once, a live node'
   CHECK(reaped[0].advertiser_id == "adv-a");
   CHECK(reaped[1].advertiser_id == "adv-c");
   for (const auto& row : reaped) {
-    CHECK(row.status == month_status::failed);
-    CHECK(row.next_attempt_at == t0 + 40s);
+    // Due again at once, no retry used: the node's death is not the month's failure.
+    CHECK(row.status == month_status::pending);
+    CHECK_FALSE(row.next_attempt_at.has_value());
+    CHECK(row.retry_count == 0);
     CHECK_THAT(row.error_message, Catch::Contains("interrupted"));
     auto attempts = must(s.list_attempts(row.advertiser_id, row.month));
     REQUIRE(attempts.size() == 1);

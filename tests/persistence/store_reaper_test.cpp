@@ -109,13 +109,14 @@ TEST_CASE("with no retry delays a reaped month is due at once") {
   CHECK(reaped[0].next_attempt_at == now);
 }
 
-TEST_CASE("recovering a node fails its RUNNING months and makes them due at once") {
+TEST_CASE("recovering a node makes its RUNNING months due at once without using a retry, their attempts FAILED") {
   FOR_EACH_BACKEND(db);
   auto& s = db->main();
-  for (auto id : {"a-mine", "b-mine-exhausted", "c-other-node"})
+  for (auto id : {"a-mine", "b-mine-last-retry", "c-other-node"})
     create(s, id);
   run_with_retries(s, "a-mine", 0, now - 5min);
-  run_with_retries(s, "b-mine-exhausted", 1, now - 5min, 1);
+  // On its last retry when the node died: that retry is not used up.
+  run_with_retries(s, "b-mine-last-retry", 1, now - 5min, 1);
   auto other = claim_of("c-other-node", ym("2024-12"), 77, "node-2");
   other.create_if_missing = true;
   REQUIRE(must(s.claim(other, now - 5min)).applied);
@@ -123,11 +124,12 @@ TEST_CASE("recovering a node fails its RUNNING months and makes them due at once
   auto recovered = by_advertiser(must(s.recover_node("node-1", now)));
   REQUIRE(recovered.size() == 2);
   CHECK(recovered[0].advertiser_id == "a-mine");
-  CHECK(recovered[0].next_attempt_at == now);
-  CHECK(recovered[1].advertiser_id == "b-mine-exhausted");
-  CHECK_FALSE(recovered[1].next_attempt_at.has_value());
+  CHECK(recovered[0].retry_count == 0);
+  CHECK(recovered[1].advertiser_id == "b-mine-last-retry");
+  CHECK(recovered[1].retry_count == 1);
   for (const auto& row : recovered) {
-    CHECK(row.status == month_status::failed);
+    CHECK(row.status == month_status::pending);
+    CHECK_FALSE(row.next_attempt_at.has_value());
     CHECK(row.error_message == "interrupted: cdpbatchd stopped while this month was running");
     auto attempts = must(s.list_attempts(row.advertiser_id, row.month));
     CHECK(attempts.back().outcome == month_status::failed);
@@ -137,4 +139,11 @@ TEST_CASE("recovering a node fails its RUNNING months and makes them due at once
   CHECK(must(s.get_month("c-other-node", ym("2024-12"))).status == month_status::running);
   CHECK(must(s.recover_node("node-1", now)).empty());
   CHECK(must(s.claim(claim_of("a-mine", ym("2024-12"), 5000), now)).applied);
+  // The interrupted retry runs again as the same retry, not one past the limit.
+  auto last = claim_of("b-mine-last-retry", ym("2024-12"), 5001);
+  last.max_retries = 1;
+  auto again = must(s.claim(last, now));
+  REQUIRE(again.applied);
+  CHECK(again.row->retry_count == 1);
+  CHECK(must(s.list_attempts("b-mine-last-retry", ym("2024-12"))).size() == 3);
 }
