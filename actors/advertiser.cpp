@@ -1,6 +1,7 @@
 #include "actors/advertiser.hpp"
 
 #include <algorithm>
+#include <exception>
 
 #include <spdlog/spdlog.h>
 
@@ -386,6 +387,18 @@ caf::result<advertiser> operator_activate(self_ptr self, bool active, std::strin
   return promise;
 }
 
+/// An exception out of a handler ends the actor (its supervisor restarts it,
+/// or deactivates the advertiser): the reason it ends with says what was thrown.
+caf::error exit_reason_of(caf::scheduled_actor*, std::exception_ptr& thrown) {
+  try {
+    std::rethrow_exception(thrown);
+  } catch (const std::exception& e) {
+    return caf::make_error(caf::sec::runtime_error, std::string{"exception: "} + e.what());
+  } catch (...) {
+    return caf::make_error(caf::sec::runtime_error, std::string{"exception of unknown type"});
+  }
+}
+
 } // namespace
 
 advertiser_state::~advertiser_state() {
@@ -397,6 +410,7 @@ advertiser_actor::behavior_type
 advertiser_agent(advertiser_actor::stateful_pointer<advertiser_state> self,
                  std::shared_ptr<const advertiser_settings> cfg, advertiser who,
                  std::optional<month_list> months, int64_t lease_epoch) {
+  self->set_exception_handler(exit_reason_of);
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.epoch = lease_epoch;

@@ -1,5 +1,6 @@
 #include "actors/supervisor.hpp"
 
+#include <algorithm>
 #include <string_view>
 #include <unordered_map>
 
@@ -167,6 +168,52 @@ void restart(self_ptr self, const std::string& id) {
       });
 }
 
+void record_deactivation(self_ptr self, const std::string& id, const std::string& reason) {
+  const auto& st = self->state;
+  self->request(st.settings->reader, st.settings->store_timeout, activate_atom_v, id, false,
+                reason)
+    .then([](const advertiser&) {},
+          [id](caf::error& err) {
+            spdlog::error("[advertiser={}] could not record the deactivation: {}", id,
+                          from_caf_error(err).message);
+          });
+}
+
+/// Deactivates an advertiser whose actor keeps crashing. A month its last
+/// actor claimed here is RUNNING with nobody to record it: it fails with the
+/// deactivation in one transaction, rather than showing as running until the
+/// reaper's stale_after.
+void give_up_on(self_ptr self, const std::string& id, std::string reason) {
+  const auto& st = self->state;
+  self->request(st.settings->reader, st.settings->store_timeout, months_atom_v, id)
+    .then(
+      [=](month_list& rows) {
+        auto& st = self->state;
+        transition_batch orphans;
+        for (const auto& m : rows)
+          if (m.status == month_status::running && m.owner == st.settings->node_id)
+            orphans.push_back(fail_request{id, m.month, m.lease_token, "interrupted: " + reason,
+                                           std::nullopt, reason, epoch_of(st, id)});
+        if (orphans.empty()) {
+          record_deactivation(self, id, reason);
+          return;
+        }
+        // The committer its advertiser's actors use (by id), so the failure
+        // queues behind whatever the last one left there.
+        const auto& committers = st.settings->committers;
+        const auto& committer = committers[std::hash<std::string>{}(id) % committers.size()];
+        self->request(committer, st.settings->store_timeout, std::move(orphans))
+          .then(
+            [=](const outcome_batch& out) {
+              if (std::none_of(out.begin(), out.end(),
+                               [](const transition_outcome& o) { return o.applied; }))
+                record_deactivation(self, id, reason);
+            },
+            [=](caf::error&) { record_deactivation(self, id, reason); });
+      },
+      [=](caf::error&) { record_deactivation(self, id, reason); });
+}
+
 void on_down(self_ptr self, const caf::down_msg& dm) {
   auto& st = self->state;
   auto id_it = st.ids.find(dm.source.id());
@@ -201,14 +248,8 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
     auto reason = "its actor crashed " + std::to_string(c.restarts.size() + 1) + " times within "
                   + format_duration(st.restarts.window) + "; last: " + why;
     spdlog::error("[advertiser={}] advertiser deactivated: {}", id, reason);
-    self->request(st.settings->reader, st.settings->store_timeout, activate_atom_v, id, false,
-                  reason)
-      .then([](const advertiser&) {},
-            [id](caf::error& err) {
-              spdlog::error("[advertiser={}] could not record the deactivation: {}", id,
-                            from_caf_error(err).message);
-            });
     st.children.erase(child_it);
+    give_up_on(self, id, std::move(reason));
     return;
   }
   c.restarts.push_back(now);
