@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL for tests and benchmarks, sourced by tools/test.sh and
-# bench scripts: pg_temp_start sets CDPBATCH_TEST_PG_URL; pg_temp_stop tears
-# it all down. Postgres refuses to run as root, so as root it runs as the
-# 'postgres' system user (created by the postgresql package).
+# bench scripts: pg_temp_start sets CDPBATCH_TEST_PG_URL; pg_temp_restart_immediate
+# crashes and restarts the server; pg_temp_stop tears it all down. Postgres
+# refuses to run as root, so as root it runs as the 'postgres' system user
+# (created by the postgresql package).
 
 pg_temp_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 
@@ -44,6 +45,13 @@ pg_temp_start() {
   pg_temp_as "$pg_temp_bin/createdb" -h 127.0.0.1 -p "$PG_TEMP_PORT" -U postgres cdpbatch_test
   export CDPBATCH_TEST_PG_URL="postgresql://postgres@127.0.0.1:$PG_TEMP_PORT/cdpbatch_test"
   export PG_TEMP_DIR PG_TEMP_PORT
+}
+
+# `pg_ctl restart -m immediate`: every connection is cut and nothing is flushed
+# first, as a crash of the server would; it comes back on the same port.
+pg_temp_restart_immediate() {
+  pg_temp_as "$pg_temp_bin/pg_ctl" -D "$PG_TEMP_DIR/data" -l "$PG_TEMP_DIR/server.log" -w \
+    -m immediate restart >/dev/null
 }
 
 pg_temp_stop() {
