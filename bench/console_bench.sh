@@ -19,6 +19,7 @@ done
 tools/setup.sh
 tools/build.sh >/dev/null
 source tools/pg_temp.sh # for pg_temp_free_port
+pg_temp_bench_priority
 
 work=$(mktemp -d /tmp/cdpbatch-console-bench.XXXXXX)
 daemon=""

@@ -20,6 +20,7 @@ fi
 cmake --build build -j "$(nproc)" --target store_bench >/dev/null
 
 source tools/pg_temp.sh
+pg_temp_bench_priority
 trap pg_temp_stop EXIT
 pg_temp_start
 pg_seconds=${PGBENCH_SECONDS:-5}

@@ -18,6 +18,7 @@ fi
 cmake --build build -j "$(nproc)" --target cdpload >/dev/null
 
 source tools/pg_temp.sh
+pg_temp_bench_priority
 out=$(mktemp -d /tmp/cdpbatch-throughput.XXXXXX)
 trap 'pg_temp_stop; rm -rf "$out"' EXIT
 pg_temp_start

@@ -20,6 +20,7 @@ fi
 cmake --build build -j "$(nproc)" --target tick_bench >/dev/null
 
 source tools/pg_temp.sh
+pg_temp_bench_priority
 sqlite_dir=$(mktemp -d /tmp/cdpbatch-tick-bench.XXXXXX)
 trap 'pg_temp_stop; rm -rf "$sqlite_dir"' EXIT
 
