@@ -29,11 +29,8 @@ job_lane lane_of(const advertiser_state& st) {
 /// thousands of commits a second those piled up to 100 MB for 60 s.
 constexpr auto commit_wait = caf::infinite;
 
-/// By the advertiser's id, not the actor's: a restarted actor's claims queue
-/// behind whatever its predecessor left in the same committer.
 const committer_actor& committer_of(const advertiser_state& st) {
-  const auto& all = st.cfg->committers;
-  return all[std::hash<std::string>{}(st.who.id) % all.size()];
+  return committer_for(*st.cfg, st.who.id);
 }
 
 advertiser_actor handle_of(self_ptr self) {
@@ -486,6 +483,10 @@ advertiser_agent(advertiser_actor::stateful_pointer<advertiser_state> self,
       feed(self, input::wake);
     },
   };
+}
+
+const committer_actor& committer_for(const advertiser_settings& cfg, const std::string& id) {
+  return cfg.committers[std::hash<std::string>{}(id) % cfg.committers.size()];
 }
 
 } // namespace cdp

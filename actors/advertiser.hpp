@@ -100,6 +100,11 @@ advertiser_agent(advertiser_actor::stateful_pointer<advertiser_state> self,
                  std::shared_ptr<const advertiser_settings> cfg, advertiser who,
                  std::optional<month_list> months, int64_t lease_epoch);
 
+/// The committer an advertiser's transitions go through, by its id (not its
+/// actor's): whatever a crashed actor left there commits before anything its
+/// successor, or the supervisor on its behalf, sends.
+const committer_actor& committer_for(const advertiser_settings& cfg, const std::string& id);
+
 // What the actor knows, kept apart from how it talks (advertiser_records.cpp).
 
 month_state* find_month(advertiser_state& st, year_month month);

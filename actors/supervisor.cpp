@@ -198,11 +198,8 @@ void give_up_on(self_ptr self, const std::string& id, std::string reason) {
           record_deactivation(self, id, reason);
           return;
         }
-        // The committer its advertiser's actors use (by id), so the failure
-        // queues behind whatever the last one left there.
-        const auto& committers = st.settings->committers;
-        const auto& committer = committers[std::hash<std::string>{}(id) % committers.size()];
-        self->request(committer, st.settings->store_timeout, std::move(orphans))
+        self->request(committer_for(*st.settings, id), st.settings->store_timeout,
+                      std::move(orphans))
           .then(
             [=](const outcome_batch& out) {
               if (std::none_of(out.begin(), out.end(),

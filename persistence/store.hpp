@@ -231,7 +231,8 @@ public:
              std::span<const std::chrono::milliseconds> retry_delays) = 0;
 
   /// At start: months left RUNNING by an earlier process of node `owner`
-  /// become FAILED and due at once (or exhausted, if no retries are left).
+  /// go back to PENDING, due at once, their retry count unchanged (a crash
+  /// is not the month's failure); their attempts end FAILED "interrupted".
   virtual expected<std::vector<month_state>> recover_node(const std::string& owner,
                                                           timestamp now) = 0;
 
@@ -293,9 +294,9 @@ public:
   /// Every lease `node_id` holds, by advertiser.
   virtual expected<std::vector<advertiser_lease>> list_leases(const std::string& node_id) = 0;
   /// Months RUNNING under a node that stopped or whose heartbeat is older than
-  /// `lease_ttl` become FAILED at once (an attempt used) and due now, or
-  /// exhausted when no retries are left; months of ids that never registered
-  /// are left to reap_stale.
+  /// `lease_ttl` go back to PENDING, due now, their retry count unchanged, as
+  /// in recover_node; months of ids that never registered are left to
+  /// reap_stale.
   virtual expected<std::vector<month_state>> reap_dead_nodes(timestamp now,
                                                              std::chrono::milliseconds lease_ttl) = 0;
 
