@@ -82,6 +82,7 @@ claim_request claim_for(advertiser_state& st, const advertiser_state::plan& p) {
   r.create_if_missing = p.create_row;
   r.max_retries = st.cfg->retry.max_retries;
   r.lease_epoch = st.epoch;
+  r.probe = p.reason == run_reason::probe;
   return r;
 }
 
@@ -151,8 +152,9 @@ void decide_now(self_ptr self, bool on_tick) {
 
 void claim(self_ptr self) {
   auto& st = self->state;
-  if (!st.who.active || !st.planned) {
-    // Deactivated while it waited for its place: no claim after that.
+  if (!st.planned || st.who.active == (st.planned->reason == run_reason::probe)) {
+    // Deactivated while it waited for its place (or, for a probe,
+    // activated): no claim after that.
     feed(self, input::claim_lost);
     return;
   }

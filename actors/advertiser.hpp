@@ -12,6 +12,7 @@
 #include "domain/advertiser_phase.hpp"
 #include "domain/clock.hpp"
 #include "domain/due_plan.hpp"
+#include "domain/probe.hpp"
 #include "domain/retry_policy.hpp"
 
 namespace cdp {
@@ -20,6 +21,7 @@ namespace cdp {
 struct advertiser_settings {
   std::shared_ptr<const clock> clk;
   retry_policy retry;
+  probe_policy probe;
   int backfill_months = 24;
   /// This daemon's name on its claims.
   std::string node_id;

@@ -2,6 +2,7 @@
 // outcome of an attempt, and how it answers "what are you doing?". No
 // messaging here; actors/advertiser.cpp carries out the phases.
 #include <algorithm>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -66,7 +67,7 @@ due_context context(const advertiser_state& st, std::span<const month_state> mon
                     bool on_tick) {
   const auto& cfg = *st.cfg;
   return due_context{st.who,         months,    cfg.clk->current_month(), cfg.clk->now(),
-                     cfg.backfill_months, cfg.retry, on_tick};
+                     cfg.backfill_months, cfg.retry, on_tick, cfg.probe};
 }
 
 std::optional<fail_request> orphan_failure(const advertiser_state& st) {
@@ -81,8 +82,7 @@ std::optional<fail_request> orphan_failure(const advertiser_state& st) {
                    cfg.clk->now(), std::nullopt, st.epoch};
     if (m.retry_count >= m.max_retries) {
       f.next_attempt_at.reset();
-      f.deactivate_reason = "month " + m.month.to_string() + " interrupted after "
-                            + std::to_string(m.retry_count) + " retries";
+      f.deactivate_reason = failure_deactivation(m.month, "interrupted", m.retry_count, "");
     }
     log_job(spdlog::level::warn, st.who.id, m.month, "failing orphaned RUNNING attempt");
     return f;
@@ -96,7 +96,11 @@ due_decision decide_after(advertiser_state& st, year_month month) {
   auto was = row ? row->status : month_status::pending;
   if (row)
     row->status = month_status::completed;
+  // A probe's success reactivates it with the completion: what follows is
+  // an active advertiser's.
+  auto was_active = std::exchange(st.who.active, true);
   auto d = decide(context(st, st.months, false));
+  st.who.active = was_active;
   if (row)
     row->status = was;
   return d;
@@ -108,10 +112,12 @@ transition outcome_of(advertiser_state& st, const job_result& result) {
   auto month = a.what.month;
   auto now = cfg.clk->now();
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(now - a.started_at);
+  bool probe = a.what.reason == run_reason::probe;
   if (result.succeeded) {
     log_job(spdlog::level::info, st.who.id, month,
-            "job end: COMPLETED attempt {} processed={} failed={} in {}ms", a.number,
-            result.processed_records, result.failed_records, took.count());
+            "job end: COMPLETED {} {} processed={} failed={} in {}ms",
+            probe ? "probe of attempt" : "attempt", a.number, result.processed_records,
+            result.failed_records, took.count());
     // What follows once this month counts as done decides cursor and promotion.
     auto next = decide_after(st, month);
     complete_request c{st.who.id,          month, a.lease_token, result.processed_records,
@@ -121,7 +127,17 @@ transition outcome_of(advertiser_state& st, const job_result& result) {
                       && next.what == due_decision::kind::promote;
     c.next_cursor = next.month && next.what != due_decision::kind::idle ? next.month
                                                                          : cfg.clk->current_month();
+    c.reactivate = probe;
     return c;
+  }
+  if (probe) {
+    // A failed probe changes nothing but the month's error: the advertiser
+    // stays off until the next probe, one interval from now.
+    log_job(spdlog::level::warn, st.who.id, month,
+            "job end: FAILED probe in {}ms: {}; stays deactivated, next probe at {}", took.count(),
+            result.error, to_iso8601(now + cfg.probe.interval));
+    return fail_request{st.who.id,    month,        a.lease_token, result.error,
+                        std::nullopt, std::nullopt, a.epoch};
   }
   const auto* row = find_month(st, month);
   auto retries_used = row ? row->retry_count : 0;
@@ -135,8 +151,7 @@ transition outcome_of(advertiser_state& st, const job_result& result) {
             took.count(), result.error, retries_used + 1, max_retries,
             to_iso8601(*f.next_attempt_at));
   } else {
-    f.deactivate_reason = "month " + month.to_string() + " failed after "
-                          + std::to_string(retries_used) + " retries: " + result.error;
+    f.deactivate_reason = failure_deactivation(month, "failed", retries_used, result.error);
     log_job(spdlog::level::err, st.who.id, month,
             "job end: FAILED attempt {} in {}ms: {}; retries exhausted", a.number, took.count(),
             result.error);
@@ -155,6 +170,15 @@ void apply_recorded(advertiser_state& st, const transition& t) {
       row->error_message.clear();
       row->next_attempt_at.reset();
       row->closed = row->closed || c->closes_month;
+      row->updated_at = now;
+    }
+    if (c->reactivate) {
+      st.who.active = true;
+      st.who.deactivation_reason.clear();
+      // A tick's snapshot read before the reactivation is older than it.
+      st.who.updated_at = now;
+      log_job(spdlog::level::info, st.who.id, c->month,
+              "probe succeeded: advertiser reactivated, it resumes");
     }
     if (!st.who.last_completed_month || *st.who.last_completed_month < c->month)
       st.who.last_completed_month = c->month;
@@ -176,6 +200,8 @@ void apply_recorded(advertiser_state& st, const transition& t) {
       row->error_message = truncate_error_message(f->error_message);
       row->next_attempt_at = f->next_attempt_at;
       row->owner.clear();
+      // A probe's next one is due an interval after this failure.
+      row->updated_at = now;
     }
     if (f->deactivate_reason) {
       st.who.active = false;

@@ -6,6 +6,7 @@
 
 #include "actors/errors.hpp"
 #include "domain/duration.hpp"
+#include "domain/probe.hpp"
 #include "domain/retry_policy.hpp"
 
 namespace cdp {
@@ -39,10 +40,14 @@ void tick(self_ptr self) {
   auto& st = self->state;
   auto started = std::chrono::steady_clock::now();
   st.next_tick.reset();
-  self->request(st.settings.reader, st.settings.store_timeout, list_atom_v, true)
+  self->request(st.settings.reader, st.settings.store_timeout, list_atom_v, !st.settings.probe)
     .then(
       [=](advertiser_list& active) {
         auto& st = self->state;
+        if (st.settings.probe)
+          std::erase_if(active, [](const advertiser& a) {
+            return !a.active && !deactivated_by_failure(a);
+          });
         st.store_failures = 0;
         auto n = active.size();
         if (st.draining) {

@@ -24,6 +24,9 @@ struct director_settings {
   std::shared_ptr<engine_observer> observer;
   /// For the next tick's instant (the schedule operators see).
   std::shared_ptr<const clock> clk;
+  /// probe.enabled: a tick lists the advertisers a failed month deactivated
+  /// too, so their actors stay to probe them.
+  bool probe = false;
 };
 
 struct director_state {

@@ -68,6 +68,7 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
                                                  options.metrics, queue});
   shared->clk = options.clk;
   shared->retry = cfg.retry;
+  shared->probe = cfg.probe;
   shared->backfill_months = cfg.backfill_months;
   shared->node_id = options.node_id;
   shared->leased = clustered;
@@ -82,7 +83,8 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
   e.director = sys.spawn(director, director_settings{cfg.schedule.tick_interval,
                                                      shared->store_timeout, e.reader,
                                                      e.supervisor, options.metrics,
-                                                     options.observer, options.clk});
+                                                     options.observer, options.clk,
+                                                     cfg.probe.enabled});
   // In cluster mode the reaper frees a dead node's months as soon as its
   // lease expires, so it looks as often as the nodes beat.
   auto reap_every = clustered ? std::min(cfg.reaper.interval, cfg.node.heartbeat)
@@ -99,6 +101,7 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
   desk.token = cfg.http.token;
   desk.node_id = options.node_id;
   desk.clk = options.clk;
+  desk.probe = cfg.probe;
   desk.readers = e.operator_readers;
   desk.supervisor = e.supervisor;
   desk.director = e.director;

@@ -58,6 +58,21 @@ running_job running_of(const month_state& m, timestamp now) {
   return j;
 }
 
+/// When a deactivated advertiser is probed next, and its latest probe among
+/// `attempts` (newest first).
+why_probe probes_of(const advertiser& who, const month_list& months, const attempt_list& attempts,
+                    timestamp now, const probe_policy& policy) {
+  why_probe p;
+  auto next = plan_probe(who, months, now, policy);
+  if (next.what != probe_decision::kind::none)
+    p.next = next.at;
+  auto last = std::find_if(attempts.begin(), attempts.end(),
+                           [](const attempt_record& a) { return a.probe; });
+  if (last != attempts.end())
+    p.last = *last;
+  return p;
+}
+
 /// The detail of one advertiser once the store, its actor and the director
 /// have answered.
 advertiser_detail detail_of(self_ptr self, advertiser who, const month_list& months,
@@ -67,7 +82,8 @@ advertiser_detail detail_of(self_ptr self, advertiser who, const month_list& mon
   advertiser_detail d;
   d.stage = lifecycle_of(who, months);
   d.eta = backfill_eta(who, months, now);
-  d.why = why_not_running({who, months, activity, schedule.next_tick, now, cfg(self).node_id});
+  d.why = why_not_running({who, months, activity, schedule.next_tick, now, cfg(self).node_id,
+                           probes_of(who, months, attempts, now, cfg(self).probe)});
   d.recent_attempts = std::move(attempts);
   d.progress = progress(std::move(who), months);
   return d;

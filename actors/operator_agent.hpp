@@ -8,6 +8,7 @@
 
 #include "actors/interfaces.hpp"
 #include "domain/clock.hpp"
+#include "domain/probe.hpp"
 
 namespace cdp {
 
@@ -18,6 +19,8 @@ struct operator_settings {
   /// This daemon's node id, to tell its own running months from others'.
   std::string node_id;
   std::shared_ptr<const clock> clk;
+  /// probe.*: `why` tells when a deactivated advertiser is probed next.
+  probe_policy probe;
   /// Each question to another actor; past it the operation answers
   /// errc::timeout (the REST API's 503) instead of waiting.
   std::chrono::milliseconds ask_timeout = std::chrono::seconds{5};

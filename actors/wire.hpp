@@ -115,7 +115,8 @@ typename Inspector::result_type inspect(Inspector& f, lifecycle_counts& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, attempt_record& x) {
   return f(caf::meta::type_name("attempt_record"), x.advertiser_id, x.month, x.attempt,
-           x.started_at, wire::opt(x.finished_at), x.outcome, x.error_message, x.owner);
+           x.started_at, wire::opt(x.finished_at), x.outcome, x.error_message, x.owner,
+           x.probe);
 }
 
 template <class Inspector>

@@ -94,7 +94,8 @@ json to_json(const attempt_record& a) {
           {"finishedAt", instant(a.finished_at)},
           {"outcome", to_string(a.outcome)},
           {"errorMessage", text_or_null(a.error_message)},
-          {"node", a.owner}};
+          {"node", a.owner},
+          {"probe", a.probe}};
 }
 
 json to_json(const running_job& j) {

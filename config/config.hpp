@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/probe.hpp"
 #include "domain/retry_policy.hpp"
 #include "domain/year_month.hpp"
 
@@ -96,6 +97,10 @@ struct config {
     /// A node silent this long is dead: its leases and months go to others.
     std::chrono::milliseconds lease_ttl = std::chrono::seconds{30};
   } node;
+
+  /// probe.enabled / probe.interval: half-open trials of advertisers a
+  /// failed month deactivated.
+  probe_policy probe;
 };
 
 /// `host:port` split; port 0 lets the OS choose.

@@ -204,6 +204,8 @@ std::vector<key> make_all() {
     text("node.id", [](auto& c) -> auto& { return c.node.id; }),
     duration("node.heartbeat", [](auto& c) -> auto& { return c.node.heartbeat; }),
     duration("node.lease_ttl", [](auto& c) -> auto& { return c.node.lease_ttl; }),
+    boolean("probe.enabled", [](auto& c) -> auto& { return c.probe.enabled; }),
+    duration("probe.interval", [](auto& c) -> auto& { return c.probe.interval; }),
   };
   // clang-format on
 }

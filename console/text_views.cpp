@@ -53,7 +53,9 @@ table attempts_table(const std::vector<attempt_record>& attempts, bool with_mont
   table t{headers};
   t.right(with_month ? 1 : 0);
   for (const auto& a : attempts) {
-    std::vector<std::string> row{std::to_string(a.attempt), when(a.started_at),
+    // A probe is the trial run of a deactivated advertiser (probe.*).
+    auto number = std::to_string(a.attempt) + (a.probe ? " (probe)" : "");
+    std::vector<std::string> row{std::move(number), when(a.started_at),
                                  when(a.finished_at), std::string{to_string(a.outcome)}, a.owner,
                                  a.error_message};
     if (with_month)

@@ -114,18 +114,36 @@ std::string_view to_string(run_reason reason) {
     case run_reason::backfill: return "backfill";
     case run_reason::catch_up: return "catch-up";
     case run_reason::live: return "live";
+    case run_reason::probe: return "probe";
   }
   return "unknown";
 }
 
 due_decision decide(const due_context& ctx) {
   if (!ctx.who.active) {
+    auto off = "deactivated"
+               + (ctx.who.deactivation_reason.empty() ? std::string{}
+                                                      : ": " + ctx.who.deactivation_reason);
+    auto probe = plan_probe(ctx.who, ctx.months, ctx.now, ctx.probe);
+    using probing = probe_decision::kind;
+    switch (probe.what) {
+      case probing::run: {
+        auto d = make(kind::run, *probe.month, run_reason::probe,
+                      "probing " + probe.month->to_string() + " (" + off + ")");
+        d.closes_month = *probe.month < ctx.current;
+        return d;
+      }
+      case probing::wait: {
+        auto d = make(kind::wait, *probe.month, run_reason::probe,
+                      off + "; next probe of " + probe.month->to_string());
+        d.wait_until = probe.at;
+        return d;
+      }
+      case probing::none: break;
+    }
     due_decision d;
     d.what = kind::inactive;
-    d.explanation = "deactivated"
-                    + (ctx.who.deactivation_reason.empty()
-                         ? std::string{}
-                         : ": " + ctx.who.deactivation_reason);
+    d.explanation = std::move(off);
     return d;
   }
   if (ctx.who.type == advertiser_type::new_advertiser)

@@ -7,6 +7,7 @@
 
 #include "domain/advertiser.hpp"
 #include "domain/month_state.hpp"
+#include "domain/probe.hpp"
 #include "domain/retry_policy.hpp"
 #include "domain/year_month.hpp"
 
@@ -25,6 +26,9 @@ enum class run_reason {
   catch_up,
   /// The refresh of the current month of an EXISTING advertiser.
   live,
+  /// The half-open trial of a deactivated advertiser's failed month
+  /// (domain/probe): success reactivates it.
+  probe,
 };
 
 std::string_view to_string(run_reason reason);
@@ -72,10 +76,14 @@ struct due_context {
   /// the advertiser asks itself after finishing a month. A COMPLETED current
   /// month is refreshed only on a tick.
   bool on_tick = true;
+  /// Whether, and how often, a deactivated advertiser is probed.
+  probe_policy probe{};
 };
 
 /// The one thing an advertiser should do next. Months run strictly in order:
-/// the first month that is not done decides, later ones wait behind it.
+/// the first month that is not done decides, later ones wait behind it. A
+/// deactivated advertiser is `inactive`, or with probing on `wait`s for its
+/// probe and then `run`s it (reason `probe`).
 due_decision decide(const due_context& ctx);
 
 } // namespace cdp

@@ -58,6 +58,8 @@ struct attempt_record {
   std::string error_message;
   /// The node that ran it.
   std::string owner;
+  /// A half-open trial of a deactivated advertiser (domain/probe).
+  bool probe = false;
 };
 
 // -- the engine's own state ------------------------------------------------------

@@ -37,6 +37,23 @@ std::string deactivated(const advertiser& who, std::span<const month_state> mont
   return "deactivated";
 }
 
+/// The probes of a deactivated advertiser, appended to why it is off.
+std::string probe_note(const why_context& ctx) {
+  const auto& p = ctx.probe;
+  std::string text;
+  if (p.next)
+    text += *p.next > ctx.now ? "; next probe at " + clock_time(*p.next, ctx.now)
+                              : std::string{"; probe due now"};
+  if (p.last && p.last->outcome != month_status::running) {
+    text += "; last probe " + std::string{to_string(p.last->outcome)};
+    if (p.last->finished_at)
+      text += " at " + clock_time(*p.last->finished_at, ctx.now);
+    if (!p.last->error_message.empty())
+      text += ": " + p.last->error_message;
+  }
+  return text;
+}
+
 std::string until_next_tick(std::string_view what, const why_context& ctx) {
   if (!ctx.next_tick)
     return std::string{what} + " until the next tick";
@@ -75,8 +92,14 @@ std::string clock_time(timestamp t, timestamp now) {
 
 std::string why_not_running(const why_context& ctx) {
   const auto& a = ctx.activity;
+  if (!ctx.who.active && a.now == phase::running) {
+    auto text = "probing " + month_of(a);
+    if (a.since)
+      text += " since " + clock_time(*a.since, ctx.now);
+    return text + " (" + deactivated(ctx.who, ctx.months) + ")";
+  }
   if (!ctx.who.active || a.now == phase::inactive)
-    return deactivated(ctx.who, ctx.months);
+    return deactivated(ctx.who, ctx.months) + probe_note(ctx);
   switch (a.now) {
     case phase::running: {
       auto text = "running " + month_of(a) + attempt_of(a);

@@ -70,6 +70,7 @@ attempt_record attempt_at(const result& r, int row) {
   a.outcome = parse_month_status(r.text(row, 5)).value_or(month_status::running);
   a.error_message = r.string(row, 6);
   a.owner = r.string(row, 7);
+  a.probe = r.boolean(row, 8);
   return a;
 }
 

@@ -33,7 +33,7 @@
 #define CDP_PG_ATTEMPT_COLUMNS                                                        \
   "m.advertiser_id, m.processing_month, m.attempt, cdp_ms(m.started_at), "            \
   "cdp_ms(m.finished_at), m.outcome, coalesce(m.error_message, ''), "                 \
-  "coalesce(m.owner, '')"
+  "coalesce(m.owner, ''), m.probe"
 
 namespace cdp::pg {
 

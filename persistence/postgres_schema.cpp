@@ -131,6 +131,10 @@ CREATE TABLE advertiser_leases (
 ) WITH (fillfactor = 80);
 CREATE INDEX idx_advertiser_leases_node ON advertiser_leases (node_id);
 )sql"},
+  // Half-open probes: an attempt says whether it was one.
+  {3, R"sql(
+ALTER TABLE month_attempts ADD COLUMN probe BOOLEAN NOT NULL DEFAULT false;
+)sql"},
 };
 
 // The lock key is per schema, so test cases in their own schemas migrate in

@@ -49,9 +49,9 @@ constexpr query claim_months{
   "cdp_claim_months",
   "WITH b AS ("
   " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::boolean[],"
-  "                      $7::text[], $8::bigint[])"
+  "                      $7::text[], $8::bigint[], $9::boolean[])"
   "  WITH ORDINALITY AS b(advertiser_id, processing_month, owner, lease_token, allow_refresh,"
-  "                       after_month, lease_epoch, ord)),"
+  "                       after_month, lease_epoch, probe, ord)),"
   " fence AS (SELECT l.advertiser_id FROM advertiser_leases l"
   "  JOIN b ON l.advertiser_id = b.advertiser_id"
   "  WHERE l.node_id = b.owner AND l.epoch = b.lease_epoch FOR SHARE OF l),"
@@ -59,28 +59,31 @@ constexpr query claim_months{
   " UPDATE advertiser_processing_states s SET status = 'RUNNING',"
   "  started_at = cdp_ts($6::bigint), completed_at = NULL, next_attempt_at = NULL,"
   "  owner = b.owner, lease_token = b.lease_token,"
-  "  retry_count = CASE s.status WHEN 'FAILED' THEN s.retry_count + 1"
-  "   WHEN 'COMPLETED' THEN 0 ELSE s.retry_count END,"
+  "  retry_count = CASE WHEN b.probe THEN s.retry_count"
+  "   ELSE CASE s.status WHEN 'FAILED' THEN s.retry_count + 1"
+  "   WHEN 'COMPLETED' THEN 0 ELSE s.retry_count END END,"
   "  updated_at = cdp_ts($6::bigint)"
-  " FROM b JOIN advertisers a ON a.advertiser_id = b.advertiser_id AND a.active"
+  " FROM b JOIN advertisers a ON a.advertiser_id = b.advertiser_id AND a.active <> b.probe"
   " WHERE s.advertiser_id = b.advertiser_id AND s.processing_month = b.processing_month"
-  "  AND CASE s.status WHEN 'PENDING' THEN true"
+  "  AND CASE WHEN b.probe THEN"
+  "   CASE s.status WHEN 'FAILED' THEN s.retry_count >= s.max_retries ELSE false END"
+  "   ELSE CASE s.status WHEN 'PENDING' THEN true"
   "   WHEN 'FAILED' THEN s.retry_count < s.max_retries"
   "    AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= cdp_ts($6::bigint))"
-  "   WHEN 'COMPLETED' THEN b.allow_refresh AND NOT s.closed ELSE false END"
+  "   WHEN 'COMPLETED' THEN b.allow_refresh AND NOT s.closed ELSE false END END"
   "  AND (b.after_month IS NULL OR EXISTS (SELECT 1 FROM advertiser_processing_states p"
   "   WHERE p.advertiser_id = b.advertiser_id AND p.processing_month = b.after_month"
   "    AND CASE p.status WHEN 'COMPLETED' THEN true ELSE false END))"
   CDP_PG_FENCED
-  " RETURNING b.ord, " CDP_PG_MONTH_COLUMNS "),"
+  " RETURNING b.ord, " CDP_PG_MONTH_COLUMNS ", b.probe AS probe),"
   " attempts AS ("
   " INSERT INTO month_attempts"
-  "  (advertiser_id, processing_month, attempt, started_at, outcome, owner, lease_token)"
+  "  (advertiser_id, processing_month, attempt, started_at, outcome, owner, lease_token, probe)"
   " SELECT c.advertiser_id, c.processing_month,"
   "  coalesce((SELECT max(m.attempt) FROM month_attempts m"
   "            WHERE m.advertiser_id = c.advertiser_id"
   "              AND m.processing_month = c.processing_month), 0) + 1,"
-  "  cdp_ts($6::bigint), 'RUNNING', c.owner, c.lease_token"
+  "  cdp_ts($6::bigint), 'RUNNING', c.owner, c.lease_token, c.probe"
   " FROM claimed c)"
   " SELECT * FROM claimed"};
 
@@ -93,15 +96,17 @@ constexpr query claim_months{
   "  WHERE l.node_id = o.owner AND l.epoch = b.lease_epoch FOR SHARE OF l),"
 
 // Completion of the holder's lease, its attempt row, and the advertiser's
-// progress (cursor, last completed month, end of backfill).
+// progress (cursor, last completed month, end of backfill, reactivation
+// after a probe).
 constexpr query complete_months{
   "cdp_complete_months",
   "WITH b AS ("
   " SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[],"
-  "                      $6::boolean[], $7::text[], $8::boolean[], $10::bigint[])"
+  "                      $6::boolean[], $7::text[], $8::boolean[], $10::bigint[],"
+  "                      $11::boolean[])"
   "  WITH ORDINALITY AS b(advertiser_id, processing_month, lease_token, processed_records,"
   "                       failed_records, closes_month, next_cursor, backfill_done,"
-  "                       lease_epoch, ord)),"
+  "                       lease_epoch, reactivate, ord)),"
   CDP_PG_OUTCOME_FENCE
   " done AS ("
   " UPDATE advertiser_processing_states s SET status = 'COMPLETED',"
@@ -112,7 +117,7 @@ constexpr query complete_months{
   " WHERE s.advertiser_id = b.advertiser_id AND s.processing_month = b.processing_month"
   "  AND CASE s.status WHEN 'RUNNING' THEN s.lease_token = b.lease_token ELSE false END"
   CDP_PG_FENCED
-  " RETURNING b.ord, " CDP_PG_MONTH_COLUMNS ", b.next_cursor, b.backfill_done),"
+  " RETURNING b.ord, " CDP_PG_MONTH_COLUMNS ", b.next_cursor, b.backfill_done, b.reactivate),"
   " attempts AS ("
   " UPDATE month_attempts m SET finished_at = cdp_ts($9::bigint), outcome = 'COMPLETED'"
   " FROM done d WHERE m.advertiser_id = d.advertiser_id"
@@ -124,6 +129,8 @@ constexpr query complete_months{
   "  current_processing_month = coalesce(d.next_cursor, a.current_processing_month),"
   "  advertiser_type = CASE WHEN d.backfill_done THEN 'EXISTING' ELSE a.advertiser_type END,"
   "  backfill_completed = a.backfill_completed OR d.backfill_done,"
+  "  active = a.active OR d.reactivate,"
+  "  deactivation_reason = CASE WHEN d.reactivate THEN '' ELSE a.deactivation_reason END,"
   "  updated_at = cdp_ts($9::bigint)"
   " FROM done d WHERE a.advertiser_id = d.advertiser_id)"
   " SELECT * FROM done"};
@@ -218,6 +225,12 @@ transition_outcome explain_claim(const claim_request& r, const seen& s, timestam
   auto name = month_name(r.advertiser_id, r.month);
   if (auto refused = fenced(r.advertiser_id, r.owner, r.lease_epoch, s))
     return *refused;
+  if (r.probe && s.active)
+    return lost(errc::conflict, "advertiser '" + r.advertiser_id + "' is active again: its month "
+                                  + r.month.to_string() + " is not probed");
+  if (r.probe)
+    return lost(errc::conflict, name + " is " + *s.status
+                                  + ": only a FAILED month with no retries left is probed");
   if (!s.active)
     return lost(errc::conflict, "advertiser '" + r.advertiser_id
                                   + "' is deactivated; activate it before claiming "
@@ -340,9 +353,10 @@ status layer_runner::explain(const group<Request>& g, Explain&& why) {
 }
 
 status layer_runner::claims(const group<claim_request>& g) {
-  pg::array ids, months, owners, tokens, refresh, after, epochs, missing_ids, missing_months,
-    retries;
+  pg::array ids, months, owners, tokens, refresh, after, epochs, probes, missing_ids,
+    missing_months, retries;
   for (const auto* r : g.items) {
+    probes.add(r->probe);
     epochs.add(r->lease_epoch);
     ids.add(r->advertiser_id);
     months.add(r->month);
@@ -368,15 +382,17 @@ status layer_runner::claims(const group<claim_request>& g) {
   }
   params p;
   p.add(ids.take()).add(months.take()).add(owners.take()).add(tokens.take());
-  p.add(refresh.take()).add(now_).add(after.take()).add(epochs.take());
+  p.add(refresh.take()).add(now_).add(after.take()).add(epochs.take()).add(probes.take());
   return settle(conn_.exec(claim_months, p), g, [&](const claim_request& r, const seen& s) {
     return explain_claim(r, s, now_);
   });
 }
 
 status layer_runner::completions(const group<complete_request>& g) {
-  pg::array ids, months, tokens, processed, failed, closes, cursors, backfill, epochs;
+  pg::array ids, months, tokens, processed, failed, closes, cursors, backfill, epochs,
+    reactivate;
   for (const auto* r : g.items) {
+    reactivate.add(r->reactivate);
     epochs.add(r->lease_epoch);
     ids.add(r->advertiser_id);
     months.add(r->month);
@@ -390,7 +406,7 @@ status layer_runner::completions(const group<complete_request>& g) {
   params p;
   p.add(ids.take()).add(months.take()).add(tokens.take()).add(processed.take());
   p.add(failed.take()).add(closes.take()).add(cursors.take()).add(backfill.take()).add(now_);
-  p.add(epochs.take());
+  p.add(epochs.take()).add(reactivate.take());
   return settle(conn_.exec(complete_months, p), g, explain_outcome<complete_request>);
 }
 

@@ -63,6 +63,7 @@ attempt_record read_attempt(const statement& row) {
   a.outcome = status_at(row, 5);
   a.error_message = row.text(6);
   a.owner = row.text(7);
+  a.probe = row.boolean(8);
   return a;
 }
 

@@ -22,7 +22,7 @@
 
 #define CDP_SQLITE_ATTEMPT_COLUMNS                                                        \
   "advertiser_id, processing_month, attempt, started_at, finished_at, outcome, "         \
-  "error_message, owner"
+  "error_message, owner, probe"
 
 #define CDP_SQLITE_PROFILE_COLUMNS                                                        \
   "advertiser_id, processing_month, customer_id, events, purchases, revenue_cents, "     \

@@ -124,10 +124,16 @@ CREATE TABLE advertiser_leases (
 CREATE INDEX idx_advertiser_leases_node ON advertiser_leases (node_id);
 )sql";
 
+// Half-open probes: an attempt says whether it was one.
+constexpr const char* v3_probe_attempts = R"sql(
+ALTER TABLE month_attempts ADD COLUMN probe INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // Append only: a released version's SQL never changes.
 constexpr std::array migrations{
   migration{1, v1_initial_schema},
   migration{2, v2_nodes_and_leases},
+  migration{3, v3_probe_attempts},
 };
 
 constexpr const char* create_schema_version = R"sql(

@@ -18,33 +18,37 @@ SELECT ?1, ?2, 'PENDING', ?3, ?4, ?4
 ON CONFLICT (advertiser_id, processing_month) DO NOTHING)sql";
 
 // ?1 advertiser, ?2 month, ?3 now, ?4 owner, ?5 lease token, ?6 allow refresh,
-// ?7 the month that must be COMPLETED first (or NULL). The WHERE clause is the whole claimability rule, so of two concurrent
-// claims exactly one matches. A retry counts one; a refresh of a COMPLETED
-// month starts a new run with all its retries.
+// ?7 the month that must be COMPLETED first (or NULL), ?8 probe. The WHERE
+// clause is the whole claimability rule, so of two concurrent claims exactly
+// one matches. A retry counts one; a refresh of a COMPLETED month starts a new
+// run with all its retries; a probe (of an inactive advertiser only) counts none.
 constexpr const char* claim_month = R"sql(
 UPDATE advertiser_processing_states
    SET status = 'RUNNING', started_at = ?3, completed_at = NULL, next_attempt_at = NULL,
        owner = ?4, lease_token = ?5,
-       retry_count = CASE status WHEN 'FAILED' THEN retry_count + 1
-                                 WHEN 'COMPLETED' THEN 0 ELSE retry_count END,
+       retry_count = CASE WHEN ?8 THEN retry_count
+                          WHEN status = 'FAILED' THEN retry_count + 1
+                          WHEN status = 'COMPLETED' THEN 0 ELSE retry_count END,
        updated_at = ?3
  WHERE advertiser_id = ?1 AND processing_month = ?2
-   AND (status = 'PENDING'
-        OR (status = 'FAILED' AND retry_count < max_retries
-            AND (next_attempt_at IS NULL OR next_attempt_at <= ?3))
-        OR (status = 'COMPLETED' AND ?6 AND NOT closed))
-   AND EXISTS (SELECT 1 FROM advertisers a WHERE a.advertiser_id = ?1 AND a.active)
+   AND CASE WHEN ?8 THEN status = 'FAILED' AND retry_count >= max_retries
+       ELSE (status = 'PENDING'
+             OR (status = 'FAILED' AND retry_count < max_retries
+                 AND (next_attempt_at IS NULL OR next_attempt_at <= ?3))
+             OR (status = 'COMPLETED' AND ?6 AND NOT closed)) END
+   AND EXISTS (SELECT 1 FROM advertisers a
+                WHERE a.advertiser_id = ?1 AND a.active = (CASE WHEN ?8 THEN 0 ELSE 1 END))
    AND (?7 IS NULL
         OR EXISTS (SELECT 1 FROM advertiser_processing_states p
                     WHERE p.advertiser_id = ?1 AND p.processing_month = ?7
                       AND p.status = 'COMPLETED'))
 RETURNING )sql" CDP_SQLITE_MONTH_COLUMNS;
 
-// ?1 advertiser, ?2 month, ?3 now, ?4 owner, ?5 lease token.
+// ?1 advertiser, ?2 month, ?3 now, ?4 owner, ?5 lease token, ?6 probe.
 constexpr const char* insert_attempt = R"sql(
 INSERT INTO month_attempts (advertiser_id, processing_month, attempt, started_at, outcome,
-                            owner, lease_token)
-SELECT ?1, ?2, COALESCE(MAX(attempt), 0) + 1, ?3, 'RUNNING', ?4, ?5
+                            owner, lease_token, probe)
+SELECT ?1, ?2, COALESCE(MAX(attempt), 0) + 1, ?3, 'RUNNING', ?4, ?5, ?6
   FROM month_attempts WHERE advertiser_id = ?1 AND processing_month = ?2)sql";
 
 // ?1 advertiser, ?2 month, ?3 now, ?4 lease token, ?5 processed, ?6 failed,
@@ -77,6 +81,10 @@ UPDATE advertiser_processing_states
  WHERE advertiser_id = ?1 AND processing_month = ?2
    AND status = 'RUNNING' AND lease_token = ?4
 RETURNING )sql" CDP_SQLITE_MONTH_COLUMNS;
+
+constexpr const char* reactivate_advertiser = R"sql(
+UPDATE advertisers SET active = 1, deactivation_reason = '', updated_at = ?2
+ WHERE advertiser_id = ?1)sql";
 
 constexpr const char* deactivate_advertiser = R"sql(
 UPDATE advertisers SET active = 0, deactivation_reason = ?2, updated_at = ?3
@@ -166,7 +174,7 @@ transition_outcome sqlite_store::claim_one(const claim_request& r, timestamp now
   {
     auto q = db_->prepare(sql::claim_month);
     q.bind(1, r.advertiser_id).bind(2, r.month).bind(3, now).bind(4, r.owner);
-    q.bind(5, r.lease_token).bind(6, r.allow_refresh).bind(7, r.after);
+    q.bind(5, r.lease_token).bind(6, r.allow_refresh).bind(7, r.after).bind(8, r.probe);
     if (q.step())
       row = read_month_state(q);
   }
@@ -178,6 +186,7 @@ transition_outcome sqlite_store::claim_one(const claim_request& r, timestamp now
     .bind(3, now)
     .bind(4, r.owner)
     .bind(5, r.lease_token)
+    .bind(6, r.probe)
     .run();
   return applied(std::move(*row));
 }
@@ -204,6 +213,8 @@ transition_outcome sqlite_store::complete_one(const complete_request& r, timesta
     .bind(4, r.backfill_done)
     .bind(5, now)
     .run();
+  if (r.reactivate)
+    db_->prepare(sql::reactivate_advertiser).bind(1, r.advertiser_id).bind(2, now).run();
   return applied(std::move(*row));
 }
 
@@ -276,6 +287,12 @@ transition_outcome sqlite_store::explain_loss(const std::string& id, year_month 
                                     + ", which is not COMPLETED");
   }
   auto who = get_advertiser(id);
+  if (who && who->active && claim->probe)
+    return lost(errc::conflict, "advertiser '" + id + "' is active again: its month "
+                                  + month.to_string() + " is not probed");
+  if (claim->probe)
+    return lost(errc::conflict, subject + "is " + std::string{to_string(row->status)}
+                                  + ": only a FAILED month with no retries left is probed");
   if (who && !who->active)
     return lost(errc::conflict, "advertiser '" + id + "' is deactivated ("
                                   + who->deactivation_reason + "): its month "

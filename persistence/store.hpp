@@ -24,7 +24,9 @@ namespace cdp {
 /// reached or unset) or, with `allow_refresh`, COMPLETED → RUNNING. A
 /// conditional update: of two concurrent claims exactly one wins. Claiming a
 /// FAILED month counts one retry; refreshing a COMPLETED month starts a new
-/// run with retry_count 0.
+/// run with retry_count 0. A `probe` claims instead a FAILED month with no
+/// retries left of a deactivated advertiser, counting no retry, and marks
+/// its attempt as a probe.
 struct claim_request {
   std::string advertiser_id;
   year_month month;
@@ -46,10 +48,12 @@ struct claim_request {
   /// The epoch of `owner`'s lease on the advertiser (see acquire_leases); 0
   /// when it is not leased (one daemon alone).
   int64_t lease_epoch = 0;
+  /// A half-open trial of a deactivated advertiser (domain/probe).
+  bool probe = false;
 };
 
 /// RUNNING → COMPLETED for the holder of `lease_token`, and the advertiser's
-/// progress in the same transaction.
+/// progress in the same transaction (with `reactivate`, its activation too).
 struct complete_request {
   std::string advertiser_id;
   year_month month;
@@ -64,6 +68,8 @@ struct complete_request {
   bool backfill_done = false;
   /// The lease epoch the claim carried.
   int64_t lease_epoch = 0;
+  /// A probe succeeded: the advertiser is active again (its reason cleared).
+  bool reactivate = false;
 };
 
 /// RUNNING → FAILED for the holder of `lease_token`.

@@ -194,6 +194,25 @@ TEST_CASE("the admin connection timeout must outlast two heartbeats") {
   CHECK(with({"admin.heartbeat_interval=100ms", "admin.connection_timeout=1s"}).value);
 }
 
+TEST_CASE("the probe is off by default, every hour when switched on") {
+  cdp::config defaults;
+  CHECK_FALSE(defaults.probe.enabled);
+  CHECK(defaults.probe.interval == 1h);
+  auto on = with({"probe.enabled=true", "probe.interval=250ms"});
+  REQUIRE(on.value);
+  CHECK(on.value->probe.enabled);
+  CHECK(on.value->probe.interval == 250ms);
+}
+
+TEST_CASE("a bad probe interval is refused naming the key and why") {
+  auto zero = error_naming(with({"probe.interval=0ms"}), "probe.interval");
+  CHECK(zero.find("must be longer than 0ms") != std::string::npos);
+  auto malformed = error_naming(with({"probe.interval=often"}), "probe.interval");
+  CHECK(malformed.find("expected a duration") != std::string::npos);
+  error_naming(with({"probe.interval=5"}), "probe.interval");
+  error_naming(with({"probe.enabled=maybe"}), "probe.enabled");
+}
+
 TEST_CASE("an unknown log level is an error naming the key") {
   error_naming(with({"log.level=loud"}), "log.level");
 }
