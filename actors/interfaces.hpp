@@ -29,7 +29,9 @@ using store_reader_actor = caf::typed_actor<
   /// One advertiser's months, oldest first.
   caf::replies_to<months_atom, std::string>::with<month_list>,
   /// Many advertisers' months in one read, grouped by advertiser.
-  caf::replies_to<months_atom, std::vector<std::string>>::with<month_list>,
+  caf::replies_to<months_atom, id_list>::with<month_list>,
+  /// Many advertisers' attempts in one read, by advertiser, month, attempt.
+  caf::replies_to<attempts_atom, id_list>::with<attempt_list>,
   /// Activates (true) or deactivates (false, with a reason); the new record.
   caf::replies_to<activate_atom, std::string, bool, std::string>::with<advertiser>,
   /// Records that a NEW advertiser finished its backfill.
@@ -42,6 +44,8 @@ using store_reader_actor = caf::typed_actor<
   caf::replies_to<retry_atom, std::string, year_month>::with<month_state>,
   /// Creates an advertiser (with its backfill months when NEW).
   caf::replies_to<create_atom, new_advertiser>::with<advertiser>,
+  /// Creates many in one transaction, all or none; how many.
+  caf::replies_to<create_atom, new_advertiser_list>::with<int64_t>,
   /// Is the store reachable?
   caf::replies_to<ping_atom>::with<bool>,
   /// One page of advertisers with their lifecycle (one query).
@@ -121,6 +125,9 @@ using supervisor_actor = caf::typed_actor<
   /// Creates an advertiser and gives it its actor at once, so it is picked up
   /// now rather than at the next tick. errc::conflict when it exists.
   caf::replies_to<create_atom, new_advertiser>::with<advertiser>,
+  /// Creates many in one transaction (refused while draining); how many.
+  /// They are not handed out here: the caller asks the director to list.
+  caf::replies_to<create_atom, new_advertiser_list>::with<int64_t>,
   /// A manual retry of one month (id, month), through the advertiser's actor
   /// when it has one so that actor never works from a stale copy.
   caf::replies_to<retry_atom, std::string, year_month>::with<month_state>,
@@ -200,6 +207,17 @@ using operator_actor = caf::typed_actor<
   caf::replies_to<attempts_atom, std::string, std::string>::with<attempt_list>,
   /// Creates an advertiser (token, request); it is picked up at once.
   caf::replies_to<create_atom, std::string, advertiser_request>::with<advertiser_progress>,
+  /// Creates many advertisers in one transaction, all or none (token, at most
+  /// `max_bulk_create` requests); how many. A schedule tick starts at once
+  /// to hand them out (as after a lease change); the next follows a tick
+  /// interval after it.
+  caf::replies_to<create_atom, std::string, advertiser_request_list>::with<int64_t>,
+  /// Many advertisers' month rows (at most `max_ids_per_read` ids), grouped
+  /// by advertiser, oldest first; unknown ids have none.
+  caf::replies_to<months_atom, id_list>::with<month_list>,
+  /// Many advertisers' attempts (at most `max_ids_per_read` ids), by
+  /// advertiser, month and attempt: what a load tester measures a run by.
+  caf::replies_to<attempts_atom, id_list>::with<attempt_list>,
   /// Runs what is due for one advertiser now (token, id).
   caf::replies_to<trigger_atom, std::string, std::string>::with<advertiser_progress>,
   /// Resets one month's retries and runs it now (token, id, month).
@@ -219,7 +237,7 @@ using operator_actor = caf::typed_actor<
 /// The admin console's protocol: `admin_actor`, the wire layout of every
 /// value it carries (actors/wire.hpp) and their type names. Any change to
 /// one of them is a new version.
-inline constexpr uint32_t admin_protocol_version = 2;
+inline constexpr uint32_t admin_protocol_version = 3;
 
 /// A watching console, as the admin actor sees it: what it pushes.
 using watch_console_actor = caf::typed_actor<

@@ -346,6 +346,18 @@ operator_agent(operator_actor::stateful_pointer<operator_state> self, operator_s
         return refused(id.error());
       return self->delegate(reader(self), months_atom_v, *id);
     },
+    [=](months_atom, const id_list& raw_ids) -> caf::result<month_list> {
+      auto ids = parse_ids(raw_ids);
+      if (!ids)
+        return refused(ids.error());
+      return self->delegate(reader(self), months_atom_v, std::move(*ids));
+    },
+    [=](attempts_atom, const id_list& raw_ids) -> caf::result<attempt_list> {
+      auto ids = parse_ids(raw_ids);
+      if (!ids)
+        return refused(ids.error());
+      return self->delegate(reader(self), attempts_atom_v, std::move(*ids));
+    },
     [=](running_atom) -> caf::result<running_job_list> {
       auto promise = self->make_response_promise<running_job_list>();
       self->request(reader(self), cfg(self).ask_timeout, running_atom_v)
@@ -384,6 +396,25 @@ operator_agent(operator_actor::stateful_pointer<operator_state> self, operator_s
       self->request(cfg(self).supervisor, cfg(self).ask_timeout, create_atom_v, *request)
         .then([=](advertiser& created) { answer_progress(self, created.id, promise); },
               [=](caf::error& err) mutable { promise.deliver(relay(err, "the supervisor")); });
+      return promise;
+    },
+    [=](create_atom, const std::string& token,
+        const advertiser_request_list& raw) -> caf::result<int64_t> {
+      if (!token_matches(cfg(self).token, token))
+        return refused(authorized_id(self, token, "").error());
+      auto requests = parse_requests(raw);
+      if (!requests)
+        return refused(requests.error());
+      auto promise = self->make_response_promise<int64_t>();
+      self->request(cfg(self).supervisor, cfg(self).ask_timeout, create_atom_v, std::move(*requests))
+        .then(
+          [=](int64_t created) mutable {
+            // One listing hands them all out, as at start, rather than one
+            // hand-out per advertiser.
+            self->send(cfg(self).director, sync_atom_v);
+            promise.deliver(created);
+          },
+          [=](caf::error& err) mutable { promise.deliver(relay(err, "the supervisor")); });
       return promise;
     },
     [=](trigger_atom, const std::string& token,

@@ -40,8 +40,11 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
     [=](months_atom, const std::string& id) -> caf::result<month_list> {
       return answer(db([&](store& s) { return s.list_months(id); }));
     },
-    [=](months_atom, const std::vector<std::string>& ids) -> caf::result<month_list> {
+    [=](months_atom, const id_list& ids) -> caf::result<month_list> {
       return answer(db([&](store& s) { return s.list_months_for(ids); }));
+    },
+    [=](attempts_atom, const id_list& ids) -> caf::result<attempt_list> {
+      return answer(db([&](store& s) { return s.list_attempts_for(ids); }));
     },
     [=](activate_atom, const std::string& id, bool active,
         const std::string& reason) -> caf::result<advertiser> {
@@ -89,6 +92,13 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
       return answer(db([&](store& s) {
         return s.create_advertiser(request, cfg.clk->current_month(), cfg.backfill_months,
                                    cfg.retry.max_retries, now());
+      }));
+    },
+    [=](create_atom, const new_advertiser_list& requests) -> caf::result<int64_t> {
+      const auto& cfg = self->state.settings;
+      return answer(db([&](store& s) {
+        return s.create_advertisers(requests, cfg.clk->current_month(), cfg.backfill_months,
+                                    cfg.retry.max_retries, now(), {});
       }));
     },
     [=](ping_atom) -> caf::result<bool> {

@@ -313,6 +313,26 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
           [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
       return promise;
     },
+    [=](create_atom, new_advertiser_list& requests) -> caf::result<int64_t> {
+      auto& st = self->state;
+      if (st.draining)
+        return to_caf_error(make_failure(errc::shutting_down, "cdpbatchd is shutting down"));
+      auto promise = self->make_response_promise<int64_t>();
+      auto n = requests.size();
+      self->request(st.settings->reader, st.settings->store_timeout, create_atom_v,
+                    std::move(requests))
+        .then(
+          [=](int64_t created) mutable {
+            spdlog::info("{} advertisers created in bulk by an operator", created);
+            promise.deliver(created);
+          },
+          [=](caf::error& err) mutable {
+            spdlog::warn("creating {} advertisers in bulk failed: {}", n,
+                         from_caf_error(err).message);
+            promise.deliver(std::move(err));
+          });
+      return promise;
+    },
     [=](retry_atom, const std::string& id, year_month month) -> caf::result<month_state> {
       auto& st = self->state;
       if (auto* c = serving(st, id))

@@ -32,6 +32,10 @@ using outcome_batch = std::vector<transition_outcome>;
 using advertiser_list = std::vector<advertiser>;
 using month_list = std::vector<month_state>;
 using attempt_list = std::vector<attempt_record>;
+/// Advertiser ids, for reads of many advertisers at once.
+using id_list = std::vector<std::string>;
+using new_advertiser_list = std::vector<new_advertiser>;
+using advertiser_request_list = std::vector<advertiser_request>;
 using running_job_list = std::vector<running_job>;
 using node_list = std::vector<node_view>;
 /// The leases this node holds now (cluster mode), by advertiser.
@@ -118,6 +122,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(cdpbatch, caf::first_custom_type_id)
   CAF_ADD_ATOM(cdpbatch, cdp, leave_atom, "leave")
   CAF_ADD_ATOM(cdpbatch, cdp, hello_atom, "hello")
   CAF_ADD_ATOM(cdpbatch, cdp, subscribe_atom, "subscribe")
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::id_list))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::new_advertiser_list))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::advertiser_request_list))
 CAF_END_TYPE_ID_BLOCK(cdpbatch)
 
 CAF_ERROR_CODE_ENUM(cdp::errc, "cdp")

@@ -79,6 +79,37 @@ expected<new_advertiser> parse_request(const advertiser_request& r) {
   return request;
 }
 
+expected<std::vector<new_advertiser>> parse_requests(std::span<const advertiser_request> rs) {
+  if (rs.empty() || rs.size() > max_bulk_create)
+    return invalid("a bulk creation takes 1 to " + std::to_string(max_bulk_create)
+                   + " advertisers, got " + std::to_string(rs.size()));
+  std::vector<new_advertiser> out;
+  out.reserve(rs.size());
+  for (size_t i = 0; i < rs.size(); ++i) {
+    auto request = parse_request(rs[i]);
+    if (!request)
+      return invalid("advertiser " + std::to_string(i + 1) + " of " + std::to_string(rs.size())
+                     + ": " + request.error().message);
+    out.push_back(std::move(*request));
+  }
+  return out;
+}
+
+expected<std::vector<std::string>> parse_ids(std::span<const std::string> ids) {
+  if (ids.size() > max_ids_per_read)
+    return invalid("at most " + std::to_string(max_ids_per_read) + " advertisers per read, got "
+                   + std::to_string(ids.size()));
+  std::vector<std::string> out;
+  out.reserve(ids.size());
+  for (const auto& raw : ids) {
+    auto id = parse_advertiser_id(raw);
+    if (!id)
+      return std::move(id).error();
+    out.push_back(std::move(*id));
+  }
+  return out;
+}
+
 bool token_matches(std::string_view configured, std::string_view given) {
   if (configured.empty())
     return true;

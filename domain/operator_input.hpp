@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "domain/advertiser.hpp"
 #include "domain/errors.hpp"
@@ -19,6 +20,11 @@ namespace cdp {
 
 inline constexpr int default_page_limit = 100;
 inline constexpr int max_page_limit = 1000;
+/// One bulk creation's requests: a few hundred KB on the admin port, and one
+/// transaction the store finishes well within its statement timeout.
+inline constexpr size_t max_bulk_create = 5000;
+/// Ids of one read of many advertisers' months or attempts.
+inline constexpr size_t max_ids_per_read = 1000;
 
 /// `NEW`, `BACKFILLING`, `LIVE`, `DEGRADED`, `DEACTIVATED`.
 std::optional<lifecycle> parse_lifecycle(std::string_view text);
@@ -36,6 +42,13 @@ expected<advertiser_filter> parse_query(const advertiser_query& q);
 /// A create request: a valid id, a name of at most 200 characters, type NEW
 /// or EXISTING.
 expected<new_advertiser> parse_request(const advertiser_request& r);
+
+/// A bulk creation: 1 to `max_bulk_create` requests, each as parse_request
+/// checks it; a refusal names the request by its position.
+expected<std::vector<new_advertiser>> parse_requests(std::span<const advertiser_request> rs);
+
+/// Ids of a read of many advertisers: at most `max_ids_per_read`, each valid.
+expected<std::vector<std::string>> parse_ids(std::span<const std::string> ids);
 
 /// Compares the caller's token with the configured one in time independent
 /// of where they differ. An empty configured token lets everyone in.

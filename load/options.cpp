@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "config/config.hpp"
 #include "domain/duration.hpp"
 
 namespace cdp::load {
@@ -26,6 +27,33 @@ CLI::Option* duration_option(CLI::App& app, const std::string& name,
       },
       help)
     ->type_name("D");
+}
+
+/// Options of the engine cdpload runs itself, and where a daemon sets them.
+constexpr std::pair<const char*, const char*> engine_options[] = {
+  {"--store", "store.url"},
+  {"--months", "backfill.months"},
+  {"--latency", "job.simulated.latency"},
+  {"--jitter", "job.simulated.latency_jitter"},
+  {"--failure-rate", "job.simulated.failure_rate"},
+  {"--fail-first-only", "job.simulated.fail_first_attempt_only"},
+  {"--seed", "job.simulated.seed"},
+  {"--runners", "batch.thread-pool.core-size and max-size"},
+  {"--queue", "batch.thread-pool.queue-capacity"},
+  {"--tick", "schedule.tick_interval"},
+  {"--backoff", "retry.backoff_base"},
+};
+
+/// A daemon runs its own engine: an option of cdpload's would be ignored.
+std::optional<std::string> refuse_engine_options(const CLI::App& app) {
+  for (const auto& [name, key] : engine_options)
+    if (app.get_option(name)->count() > 0)
+      return std::string{name} + " sets up the engine cdpload runs itself; with --target the "
+             + "daemon's config decides (" + key + "; job.kind = \"simulated\")";
+  if (app.get_option("--sequential")->count() > 0)
+    return std::string{"--sequential runs in this process only; it cannot be combined with "
+                       "--target"};
+  return std::nullopt;
 }
 
 } // namespace
@@ -65,8 +93,20 @@ std::variant<options, parse_exit> parse_options(int argc, const char* const* arg
                  "sqlite://PATH or postgresql://... (default: a temporary SQLite file); a fresh "
                  "database, or earlier runs' advertisers run too")
     ->type_name("URL");
-  app.add_option("--target", o.target, "drive a running cdpbatchd at host:port (admin protocol)")
+  app.add_option("--target", o.target,
+                 "drive a running cdpbatchd through its admin port (admin.listen) instead; its "
+                 "config decides the job, runners and months")
     ->type_name("HOST:PORT");
+  app.add_option("--token-file", o.token_file,
+                 "with --target: file holding the API token (default CDPBATCH_API_TOKEN)")
+    ->type_name("FILE");
+  app.add_option("--tls-cert", o.tls_cert, "with --target: this client's certificate")
+    ->type_name("FILE");
+  app.add_option("--tls-key", o.tls_key, "with --target: its private key")->type_name("FILE");
+  app.add_option("--tls-ca", o.tls_ca, "with --target: the CA that signed the daemon's")
+    ->type_name("FILE");
+  duration_option(app, "--timeout", o.timeout,
+                  "with --target: longest wait for the connection and each answer (default 30s)");
   app.add_flag("--sequential", o.sequential,
                "then run the same work one advertiser after another and print the speed-up");
   try {
@@ -85,12 +125,21 @@ std::variant<options, parse_exit> parse_options(int argc, const char* const* arg
   if (o.tick.count() == 0)
     return fail("--tick must be longer than 0");
   if (!o.target.empty()) {
-    if (!o.store_url.empty())
-      return fail("--target and --store exclude each other: a daemon uses its own store");
-    // cdpbatchd has no admin endpoint yet (the console's issue 8 brings it).
-    return fail("--target " + o.target
-                + ": driving a running daemon needs its admin protocol, which this build of "
-                  "cdpbatch does not have yet; run the engine in process (--store URL) instead");
+    if (auto refused = refuse_engine_options(app))
+      return fail(*refused);
+    auto where = parse_listen_address(o.target);
+    if (!where || where->port == 0)
+      return fail("--target: expected the daemon's admin port as HOST:PORT, such as "
+                  "127.0.0.1:7070, got '" + o.target + "'");
+    if (o.timeout.count() == 0)
+      return fail("--timeout must be longer than 0");
+    int tls_parts = !o.tls_cert.empty() + !o.tls_key.empty() + !o.tls_ca.empty();
+    if (tls_parts != 0 && tls_parts != 3)
+      return fail("--tls-cert, --tls-key and --tls-ca go together");
+  } else {
+    for (const char* name : {"--token-file", "--tls-cert", "--tls-key", "--tls-ca", "--timeout"})
+      if (app.get_option(name)->count() > 0)
+        return fail(std::string{name} + " is for --target: the engine runs in this process");
   }
   if (!o.store_url.empty() && o.store_url.rfind("sqlite://", 0) != 0
       && o.store_url.rfind("postgresql://", 0) != 0 && o.store_url.rfind("postgres://", 0) != 0)

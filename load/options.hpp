@@ -31,8 +31,15 @@ struct options {
   std::string json_file;
   /// sqlite://PATH or postgresql://…; "" for a temporary SQLite file.
   std::string store_url;
-  /// host:port of a running daemon ("" to run the engine in process).
+  /// host:port of a running daemon's admin port ("" to run the engine in
+  /// process), and how to reach it: the file holding the API token (else
+  /// CDPBATCH_API_TOKEN), mutual TLS files, the longest wait for an answer.
   std::string target;
+  std::string token_file;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
+  std::chrono::milliseconds timeout = std::chrono::seconds{30};
   /// Then runs the same work one advertiser after another and compares.
   bool sequential = false;
 

@@ -33,8 +33,10 @@ int columns(std::FILE* out) {
 } // namespace
 
 std::string progress_bar(const progress_view& p, int width) {
-  auto text = fmt::format("  {}/{} months  {:.0f} jobs/s  ETA {}  {:.0f} MB", p.months_done,
-                          p.months_due, p.jobs_per_s, eta_of(p), p.rss_mb);
+  auto text = fmt::format("  {}/{} months  {:.0f} jobs/s  ETA {}", p.months_done, p.months_due,
+                          p.jobs_per_s, eta_of(p));
+  if (p.rss_mb)
+    text += fmt::format("  {:.0f} MB", *p.rss_mb);
   int bar = std::max(10, width - static_cast<int>(text.size()) - 3);
   double share = p.months_due > 0 ? static_cast<double>(p.months_done)
                                       / static_cast<double>(p.months_due)
@@ -45,8 +47,11 @@ std::string progress_bar(const progress_view& p, int width) {
 }
 
 std::string progress_line(const progress_view& p) {
-  return fmt::format("cdpload: {}/{} months, {:.0f} jobs/s, {:.1f} s, ETA {}, RSS {:.0f} MB",
-                     p.months_done, p.months_due, p.jobs_per_s, p.elapsed_s, eta_of(p), p.rss_mb);
+  auto line = fmt::format("cdpload: {}/{} months, {:.0f} jobs/s, {:.1f} s, ETA {}", p.months_done,
+                          p.months_due, p.jobs_per_s, p.elapsed_s, eta_of(p));
+  if (p.rss_mb)
+    line += fmt::format(", RSS {:.0f} MB", *p.rss_mb);
+  return line;
 }
 
 progress_display::progress_display(std::FILE* out)

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 namespace cdp::load {
@@ -13,7 +14,8 @@ struct progress_view {
   int64_t months_due = 0;
   double jobs_per_s = 0;
   double elapsed_s = 0;
-  double rss_mb = 0;
+  /// This process's; none when the work runs in another (a daemon).
+  std::optional<double> rss_mb;
 };
 
 /// "[######------]  1234/5000 months  4321 jobs/s  ETA 3s  80 MB" in `width` columns.

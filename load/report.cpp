@@ -28,6 +28,7 @@ double quantile(std::vector<double> values, double q) {
 
 report summarize(const samples& s) {
   report r;
+  r.target = s.target;
   r.advertisers = s.advertisers;
   r.jobs = s.jobs;
   r.attempts = s.attempts;
@@ -69,6 +70,7 @@ void add_sequential(report& r, int64_t jobs, int64_t attempts, double wall_s) {
 
 nlohmann::json to_json(const report& r) {
   nlohmann::json j{
+    {"target", r.target.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.target)},
     {"advertisers", r.advertisers},
     {"jobs", r.jobs},
     {"attempts", r.attempts},
@@ -92,6 +94,10 @@ nlohmann::json to_json(const report& r) {
     {"order_violations", r.order_violations},
     {"backfill_share", r.backfill_share},
   };
+  if (!r.target.empty())
+    for (const char* unseen : {"tick_handout_s", "ticks", "first_tick_s", "commit_latency_ms",
+                               "batch_size_mean", "peak_rss_mb", "cpu_s"})
+      j[unseen] = nullptr;
   if (r.sequential)
     j["sequential"] = {{"jobs", r.sequential->jobs},
                        {"attempts", r.sequential->attempts},
@@ -106,6 +112,11 @@ std::string to_table(const report& r) {
   auto line = [&](const char* name, const std::string& value) {
     out += fmt::format("{:<20} {}\n", name, value);
   };
+  // The engine's own figures are the daemon's to show when it ran there.
+  auto engine_line = [&](const char* name, const std::string& value) {
+    line(name, r.target.empty() ? value : "in the daemon: see its /metrics");
+  };
+  line("engine", r.target.empty() ? std::string{"in this process"} : "cdpbatchd at " + r.target);
   line("advertisers", fmt::format("{}", r.advertisers));
   line("created in", fmt::format("{:.2f} s (bulk, before the run)", r.create_s));
   line("jobs", fmt::format("{} months completed", r.jobs));
@@ -116,16 +127,16 @@ std::string to_table(const report& r) {
   line("month latency", fmt::format("p50 {:.1f} ms  p95 {:.1f} ms  p99 {:.1f} ms",
                                     r.month_latency_ms.p50, r.month_latency_ms.p95,
                                     r.month_latency_ms.p99));
-  line("tick hand-out", fmt::format("max {:.3f} s  p50 {:.3f} s  ({} ticks)", r.tick_handout_max_s,
+  engine_line("tick hand-out", fmt::format("max {:.3f} s  p50 {:.3f} s  ({} ticks)", r.tick_handout_max_s,
                                     r.tick_handout_p50_s, r.ticks));
-  line("first tick", fmt::format("{:.3f} s (every actor started with its months)", r.first_tick_s));
+  engine_line("first tick", fmt::format("{:.3f} s (every actor started with its months)", r.first_tick_s));
   line("backfill done", r.backfill_s < 0 ? std::string{"not by the end"}
                                           : fmt::format("{:.3f} s after the start", r.backfill_s));
-  line("commit latency", fmt::format("p50 {:.2f} ms  p99 {:.2f} ms", r.commit_latency_p50_ms,
+  engine_line("commit latency", fmt::format("p50 {:.2f} ms  p99 {:.2f} ms", r.commit_latency_p50_ms,
                                      r.commit_latency_p99_ms));
-  line("batch size", fmt::format("{:.1f} transitions per commit (mean)", r.batch_size_mean));
-  line("peak RSS", fmt::format("{:.0f} MB", r.peak_rss_mb));
-  line("CPU", fmt::format("{:.2f} s", r.cpu_s));
+  engine_line("batch size", fmt::format("{:.1f} transitions per commit (mean)", r.batch_size_mean));
+  engine_line("peak RSS", fmt::format("{:.0f} MB", r.peak_rss_mb));
+  engine_line("CPU", fmt::format("{:.2f} s", r.cpu_s));
   line("order violations", fmt::format("{}", r.order_violations));
   line("backfill share", fmt::format("{:.2f} of the attempts started while it had work",
                                      r.backfill_share));

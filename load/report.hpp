@@ -11,6 +11,10 @@ namespace cdp::load {
 
 /// What one run observed, raw.
 struct samples {
+  /// "" when the engine ran in this process, else the daemon's host:port:
+  /// then the engine's own figures (ticks, commits, memory, CPU) are not
+  /// seen here and are absent from the report.
+  std::string target;
   int64_t advertisers = 0;
   /// Month runs completed.
   int64_t jobs = 0;
@@ -63,6 +67,8 @@ struct sequential_run {
 };
 
 struct report {
+  /// See samples::target.
+  std::string target;
   int64_t advertisers = 0;
   int64_t jobs = 0;
   int64_t attempts = 0;

@@ -11,6 +11,7 @@
 
 #include "actors/engine.hpp"
 #include "actors/system_config.hpp"
+#include "load/population.hpp"
 #include "load/progress.hpp"
 #include "load/recorder.hpp"
 #include "runtime/process_usage.hpp"
@@ -44,23 +45,6 @@ struct scratch_store {
     if (!dir.empty())
       std::filesystem::remove_all(dir, ignored);
   }
-};
-
-/// The run's advertisers: NEW ones are `<prefix>n<i>`, EXISTING `<prefix>e<i>`.
-struct population {
-  std::string prefix;
-  int64_t new_count = 0;
-  int64_t existing_count = 0;
-
-  std::string id(int64_t i) const {
-    return i < new_count ? prefix + "n" + std::to_string(i)
-                         : prefix + "e" + std::to_string(i - new_count);
-  }
-  bool is_new(std::string_view id) const {
-    return id.size() > prefix.size() && id.substr(0, prefix.size()) == prefix
-           && id[prefix.size()] == 'n';
-  }
-  int64_t size() const { return new_count + existing_count; }
 };
 
 status create_in_bulk(store& db, const population& who, const config& cfg, const clock& clk) {

@@ -48,6 +48,11 @@ constexpr query recent_attempts_query{
   "SELECT " CDP_PG_ATTEMPT_COLUMNS " FROM month_attempts m WHERE m.advertiser_id = $1::text"
   " ORDER BY m.started_at DESC, m.id DESC LIMIT $2::int"};
 
+constexpr query attempts_for_query{
+  "cdp_attempts_for",
+  "SELECT " CDP_PG_ATTEMPT_COLUMNS " FROM month_attempts m WHERE m.advertiser_id = ANY ($1::text[])"
+  " ORDER BY m.advertiser_id, m.processing_month, m.attempt"};
+
 constexpr query recent_failures_query{
   "cdp_recent_failures",
   "SELECT " CDP_PG_ATTEMPT_COLUMNS " FROM month_attempts m WHERE m.outcome = 'FAILED'"
@@ -131,6 +136,16 @@ expected<std::vector<attempt_record>> postgres_store::recent_failures(int limit)
   return call([&]() -> expected<std::vector<attempt_record>> {
     return attempts_of(conn_->exec(recent_failures_query, params{}.add(limit)));
   });
+}
+
+expected<std::vector<attempt_record>>
+postgres_store::list_attempts_for(std::span<const std::string> ids) {
+  if (ids.empty())
+    return std::vector<attempt_record>{};
+  pg::array list;
+  for (const auto& id : ids)
+    list.add(id);
+  return call([&] { return attempts_of(conn_->exec(attempts_for_query, params{}.add(list.take()))); });
 }
 
 } // namespace cdp

@@ -94,6 +94,10 @@ constexpr const char* select_attempts =
   "SELECT " CDP_SQLITE_ATTEMPT_COLUMNS " FROM month_attempts"
   " WHERE advertiser_id = ?1 AND processing_month = ?2 ORDER BY attempt";
 
+constexpr const char* select_advertiser_attempts =
+  "SELECT " CDP_SQLITE_ATTEMPT_COLUMNS " FROM month_attempts"
+  " WHERE advertiser_id = ?1 ORDER BY processing_month, attempt";
+
 #undef CDP_SQLITE_FAIL_ATTEMPTS_OF
 
 } // namespace sql
@@ -124,6 +128,24 @@ std::vector<month_state> end_running(connection& db, const char* attempts_sql,
     return std::tie(a.advertiser_id, a.month) < std::tie(b.advertiser_id, b.month);
   });
   return failed;
+}
+
+/// The rows `sql` reads for one advertiser id (?1), for each distinct one of
+/// `ids` in id order, all from one snapshot.
+template <class Read>
+auto read_for_each(connection& db, std::span<const std::string> ids, const char* sql, Read read) {
+  std::vector<std::string> sorted(ids.begin(), ids.end());
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  read_transaction snapshot{db};
+  std::vector<std::invoke_result_t<Read, const statement&>> rows;
+  for (const auto& id : sorted) {
+    auto q = db.prepare(sql);
+    q.bind(1, id);
+    while (q.step())
+      rows.push_back(read(q));
+  }
+  return rows;
 }
 
 } // namespace
@@ -162,18 +184,7 @@ expected<std::vector<month_state>> sqlite_store::list_months(const std::string& 
 expected<std::vector<month_state>>
 sqlite_store::list_months_for(std::span<const std::string> ids) {
   return guarded([&]() -> expected<std::vector<month_state>> {
-    std::vector<std::string> sorted(ids.begin(), ids.end());
-    std::sort(sorted.begin(), sorted.end());
-    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-    read_transaction snapshot{*db_};
-    std::vector<month_state> rows;
-    for (const auto& id : sorted) {
-      auto q = db_->prepare(sql::select_months);
-      q.bind(1, id);
-      while (q.step())
-        rows.push_back(read_month_state(q));
-    }
-    return rows;
+    return read_for_each(*db_, ids, sql::select_months, read_month_state);
   });
 }
 
@@ -274,6 +285,13 @@ expected<std::vector<attempt_record>> sqlite_store::list_attempts(const std::str
     auto q = db_->prepare(sql::select_attempts);
     q.bind(1, id).bind(2, month);
     return read_all(q, read_attempt);
+  });
+}
+
+expected<std::vector<attempt_record>>
+sqlite_store::list_attempts_for(std::span<const std::string> ids) {
+  return guarded([&]() -> expected<std::vector<attempt_record>> {
+    return read_for_each(*db_, ids, sql::select_advertiser_attempts, read_attempt);
   });
 }
 

@@ -59,6 +59,8 @@ public:
                                                   timestamp now) override;
   expected<std::vector<attempt_record>> list_attempts(const std::string& id,
                                                       year_month month) override;
+  expected<std::vector<attempt_record>>
+  list_attempts_for(std::span<const std::string> ids) override;
 
   expected<advertiser_page> page_advertisers(const advertiser_filter& filter) override;
   expected<lifecycle_counts> count_lifecycles() override;

@@ -244,6 +244,10 @@ public:
 
   virtual expected<std::vector<attempt_record>> list_attempts(const std::string& id,
                                                              year_month month) = 0;
+  /// Many advertisers' attempts in one round trip, by advertiser, month and
+  /// attempt; unknown ids have none.
+  virtual expected<std::vector<attempt_record>>
+  list_attempts_for(std::span<const std::string> ids) = 0;
 
   // operator views: one statement each, never one query per advertiser
   /// Advertisers after `filter.after` in id order, at most `filter.limit`,

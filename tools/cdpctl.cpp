@@ -4,9 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +12,7 @@
 #include "actors/system_config.hpp"
 #include "api/json.hpp"
 #include "config/config.hpp"
+#include "console/client_inputs.hpp"
 #include "console/commands.hpp"
 #include "console/terminal.hpp"
 #include "console/watch_view.hpp"
@@ -40,26 +39,6 @@ struct options {
 int usage_error(const std::string& message) {
   std::cerr << "cdpctl: " << message << '\n';
   return usage;
-}
-
-/// A listening address as a place to connect to: "any address" means this host.
-std::string connectable(const std::string& host) {
-  if (host == "0.0.0.0" || host.empty())
-    return "127.0.0.1";
-  if (host == "::")
-    return "::1";
-  return host;
-}
-
-std::optional<std::string> read_token(const std::string& path) {
-  std::ifstream in{path};
-  if (!in)
-    return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  auto token = text.str();
-  auto end = token.find_last_not_of(" \t\r\n");
-  return end == std::string::npos ? std::string{} : token.substr(0, end + 1);
 }
 
 int run(const options& opt, const command& cmd) {

@@ -8,6 +8,7 @@
 
 #include "load/options.hpp"
 #include "load/run.hpp"
+#include "load/target.hpp"
 
 int main(int argc, char** argv) {
   auto parsed = cdp::load::parse_options(argc, argv);
@@ -18,7 +19,7 @@ int main(int argc, char** argv) {
   const auto& o = std::get<cdp::load::options>(parsed);
   // The engine's per-job lines would cost more than the simulated jobs.
   spdlog::set_level(spdlog::level::warn);
-  auto result = cdp::load::run(o, stderr);
+  auto result = o.target.empty() ? cdp::load::run(o, stderr) : cdp::load::run_against(o, stderr);
   if (!result) {
     std::cerr << "cdpload: " << result.error().message << '\n';
     return 1;

@@ -38,6 +38,12 @@ TEST_CASE("the admin actor forwards every operation, tokens and errors unchanged
   CHECK(d.ask<attempt_list>(attempts_atom_v, std::string{"A"}, std::string{"2024-11"}));
   CHECK(d.ask<advertiser_progress>(create_atom_v, std::string{"t0k"},
                                    advertiser_request{"N", "New one", "NEW"}));
+  auto created = d.ask<int64_t>(create_atom_v, std::string{"t0k"},
+                                advertiser_request_list{{"N1", "", "NEW"}, {"E1", "", "EXISTING"}});
+  REQUIRE(created);
+  CHECK(*created == 2);
+  CHECK(d.ask<month_list>(months_atom_v, id_list{"A", "B"}));
+  CHECK(d.ask<attempt_list>(attempts_atom_v, id_list{"A"}));
   CHECK(d.ask<advertiser_progress>(trigger_atom_v, std::string{"t0k"}, std::string{"A"}));
   CHECK(d.ask<month_state>(retry_atom_v, std::string{"t0k"}, std::string{"A"},
                            std::string{"2024-11"}));
@@ -50,7 +56,8 @@ TEST_CASE("the admin actor forwards every operation, tokens and errors unchanged
   CHECK(nodes->front().node_id == "scripted");
   CHECK(endpoint.calls->seen()
         == std::vector<std::string>{"list LIVE 5", "attempts A 2024-11",
-                                    "create t0k N New one NEW", "trigger t0k A",
+                                    "create t0k N New one NEW", "create t0k 2 advertisers",
+                                    "months of 2", "attempts of 1", "trigger t0k A",
                                     "retry t0k A 2024-11", "activate t0k A", "deactivate t0k A"});
 
   auto missing = d.ask<advertiser_detail>(describe_atom_v, std::string{"missing"});

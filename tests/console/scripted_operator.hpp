@@ -82,6 +82,18 @@ inline operator_actor::behavior_type scripted_operator(operator_actor::pointer,
       log->add("create " + token + " " + r.advertiser_id + " " + r.name + " " + r.type);
       return progress_of_id(r.advertiser_id);
     },
+    [=](create_atom, const std::string& token, const advertiser_request_list& rs) {
+      log->add("create " + token + " " + std::to_string(rs.size()) + " advertisers");
+      return static_cast<int64_t>(rs.size());
+    },
+    [=](months_atom, const id_list& ids) {
+      log->add("months of " + std::to_string(ids.size()));
+      return month_list{};
+    },
+    [=](attempts_atom, const id_list& ids) {
+      log->add("attempts of " + std::to_string(ids.size()));
+      return attempt_list{};
+    },
     [=](trigger_atom, const std::string& token, const std::string& id) {
       log->add("trigger " + token + " " + id);
       return progress_of_id(id);

@@ -94,3 +94,36 @@ TEST_CASE("a RUNNING or closed month may not be retried, an exhausted one blocks
   months[0].retry_count = 2;
   CHECK(may_activate(who, months));
 }
+
+TEST_CASE("a bulk creation takes 1 to 5000 valid requests and names the first bad one") {
+  std::vector<advertiser_request> two{{"adv-1", "One", "NEW"}, {"adv-2", "", "EXISTING"}};
+  auto made = parse_requests(two);
+  REQUIRE(made);
+  REQUIRE(made->size() == 2);
+  CHECK((*made)[0].type == advertiser_type::new_advertiser);
+  CHECK((*made)[1].id == "adv-2");
+
+  CHECK(refused(parse_requests({})));
+  std::vector<advertiser_request> many(max_bulk_create + 1, {"adv", "", "NEW"});
+  CHECK(refused(parse_requests(many)));
+  many.pop_back();
+  for (size_t i = 0; i < many.size(); ++i)
+    many[i].advertiser_id = "adv-" + std::to_string(i);
+  CHECK(parse_requests(many));
+
+  std::vector<advertiser_request> bad{{"adv-1", "", "NEW"}, {"adv 2", "", "NEW"}};
+  auto refusal = parse_requests(bad);
+  REQUIRE(refused(refusal));
+  CHECK_THAT(refusal.error().message, Catch::StartsWith("advertiser 2 of 2: "));
+  bad[1] = {"adv-2", "", "OLD"};
+  CHECK(refused(parse_requests(bad)));
+}
+
+TEST_CASE("a read of many advertisers takes at most 1000 valid ids") {
+  std::vector<std::string> ids{"adv-1", "adv-2"};
+  CHECK(parse_ids(ids).value() == ids);
+  CHECK(parse_ids({})->empty());
+  CHECK(refused(parse_ids(std::vector<std::string>{"adv-1", "../etc"})));
+  CHECK(refused(parse_ids(std::vector<std::string>(max_ids_per_read + 1, "adv"))));
+  CHECK(parse_ids(std::vector<std::string>(max_ids_per_read, "adv")));
+}

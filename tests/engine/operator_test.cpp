@@ -1,4 +1,5 @@
 #include "actors/errors.hpp"
+#include "domain/operator_input.hpp"
 #include "engine/engine_fixture.hpp"
 
 using namespace cdp;
@@ -99,4 +100,48 @@ TEST_CASE_METHOD(engine_fixture, "the operator's status, health and watch frame 
   auto w = ask<watch_frame>(*this, watch_atom_v);
   REQUIRE(w);
   CHECK(w->status.lifecycles.live == 2);
+}
+
+TEST_CASE_METHOD(engine_fixture, "the operator creates advertisers in bulk, all or none, and they start at once") {
+  cfg.http.token = "s3cret";
+  cfg.schedule.tick_interval = 1h;
+  cfg.backfill_months = 3;
+  start();
+  add("A", advertiser_type::existing);
+  advertiser_request_list requests{{"N1", "", "NEW"}, {"E1", "", "EXISTING"}, {"A", "", "NEW"}};
+  CHECK(code_of(ask<int64_t>(*this, create_atom_v, std::string{"wrong"}, requests))
+        == errc::unauthorized);
+  CHECK(code_of(ask<int64_t>(*this, create_atom_v, std::string{"s3cret"}, requests))
+        == errc::conflict);
+  id_list ids{"N1", "E1"};
+  auto none = ask<month_list>(*this, months_atom_v, ids);
+  REQUIRE(none);
+  CHECK(none->empty());
+
+  requests.pop_back();
+  auto created = ask<int64_t>(*this, create_atom_v, std::string{"s3cret"}, requests);
+  REQUIRE(created);
+  CHECK(*created == 2);
+  // The tick is an hour away: the creation's own listing hands them out.
+  REQUIRE(eventually([&] {
+    auto months = ask<month_list>(*this, months_atom_v, ids);
+    return months && months->size() == 4
+           && std::all_of(months->begin(), months->end(), [](const month_state& m) {
+                return m.status == month_status::completed;
+              });
+  }));
+  auto attempts = ask<attempt_list>(*this, attempts_atom_v, ids);
+  REQUIRE(attempts);
+  REQUIRE(attempts->size() == 4);
+  CHECK(attempts->front().advertiser_id == "E1");
+  CHECK(attempts->back().advertiser_id == "N1");
+  CHECK(attempts->back().outcome == month_status::completed);
+
+  CHECK(code_of(ask<attempt_list>(*this, attempts_atom_v, id_list{"N1", "no body"}))
+        == errc::invalid_argument);
+  CHECK(code_of(ask<month_list>(*this, months_atom_v, id_list(max_ids_per_read + 1, "N1")))
+        == errc::invalid_argument);
+  CHECK(code_of(ask<int64_t>(*this, create_atom_v, std::string{"s3cret"},
+                             advertiser_request_list{}))
+        == errc::invalid_argument);
 }

@@ -87,9 +87,30 @@ TEST_CASE("bad option values are refused naming the option") {
   CHECK_THAT(refused({"--no-such-option"}), Catch::Contains("--no-such-option"));
 }
 
-TEST_CASE("cdpload --target says plainly that the daemon has no admin protocol yet") {
-  CHECK_THAT(refused({"--target", "127.0.0.1:9090"}),
-             Catch::Contains("admin protocol") && Catch::Contains("--store"));
+TEST_CASE("cdpload --target takes the daemon's admin port and how to reach it") {
+  auto got = parse({"--target", "127.0.0.1:9090", "--advertisers", "50", "--token-file", "t",
+                    "--timeout", "2s", "--duration", "5s"});
+  REQUIRE(std::holds_alternative<options>(got));
+  const auto& o = std::get<options>(got);
+  CHECK(o.target == "127.0.0.1:9090");
+  CHECK(o.token_file == "t");
+  CHECK(o.timeout == 2s);
+  CHECK(o.duration == 5s);
+  CHECK(o.advertisers == 50);
+}
+
+TEST_CASE("cdpload --target refuses what only the daemon's config decides, naming the key") {
   CHECK_THAT(refused({"--target", "h:1", "--store", "sqlite:///x"}),
-             Catch::Contains("exclude each other"));
+             Catch::Contains("--store") && Catch::Contains("store.url"));
+  CHECK_THAT(refused({"--target", "h:1", "--latency", "5ms"}),
+             Catch::Contains("job.simulated.latency"));
+  CHECK_THAT(refused({"--target", "h:1", "--runners", "4"}),
+             Catch::Contains("batch.thread-pool.core-size"));
+  CHECK_THAT(refused({"--target", "h:1", "--months", "3"}), Catch::Contains("backfill.months"));
+  CHECK_THAT(refused({"--target", "h:1", "--sequential"}), Catch::Contains("in this process"));
+  CHECK_THAT(refused({"--target", "nowhere"}), Catch::Contains("HOST:PORT"));
+  CHECK_THAT(refused({"--target", "h:0"}), Catch::Contains("HOST:PORT"));
+  CHECK_THAT(refused({"--target", "h:1", "--tls-cert", "c.pem"}), Catch::Contains("go together"));
+  CHECK_THAT(refused({"--token-file", "t"}), Catch::Contains("is for --target"));
+  CHECK_THAT(refused({"--timeout", "1s"}), Catch::Contains("is for --target"));
 }

@@ -28,6 +28,39 @@ TEST_CASE("many advertisers' months come in one call, grouped by advertiser, old
   CHECK(must(s.list_months_for({})).empty());
 }
 
+TEST_CASE("many advertisers' attempts come in one call, by advertiser, month and attempt") {
+  FOR_EACH_BACKEND(db);
+  auto& s = db->main();
+  create_new(s, "b-adv", 3);
+  create_new(s, "a-adv", 3);
+  create_new(s, "quiet", 3);
+  auto first = ym("2024-10");
+  auto second = ym("2024-11");
+  REQUIRE(must(s.claim(claim_of("b-adv", first, 1), t0)).applied);
+  REQUIRE(must(s.fail(failure_of("b-adv", first, 1, "boom"), t0 + 1s)).applied);
+  REQUIRE(must(s.claim(claim_of("b-adv", first, 2), t0 + 2s)).applied);
+  REQUIRE(must(s.complete(completion_of("b-adv", first, 2), t0 + 3s)).applied);
+  REQUIRE(must(s.claim(claim_of("b-adv", second, 3), t0 + 3s)).applied);
+  REQUIRE(must(s.claim(claim_of("a-adv", first, 4), t0 + 4s)).applied);
+
+  std::vector<std::string> ids{"b-adv", "nobody", "a-adv", "quiet", "b-adv"};
+  auto rows = must(s.list_attempts_for(ids));
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[0].advertiser_id == "a-adv");
+  CHECK(rows[0].outcome == month_status::running);
+  CHECK((rows[1].month == first && rows[1].attempt == 1));
+  CHECK(rows[1].outcome == month_status::failed);
+  CHECK(rows[1].finished_at == t0 + 1s);
+  CHECK((rows[2].month == first && rows[2].attempt == 2));
+  CHECK(rows[2].outcome == month_status::completed);
+  CHECK(rows[2].started_at == t0 + 2s);
+  CHECK((rows[3].month == second && rows[3].attempt == 1));
+  for (size_t i = 1; i < 4; ++i)
+    CHECK(rows[i].advertiser_id == "b-adv");
+
+  CHECK(must(s.list_attempts_for({})).empty());
+}
+
 TEST_CASE("one month is read by advertiser and month") {
   FOR_EACH_BACKEND(db);
   auto& s = db->main();
