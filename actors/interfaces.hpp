@@ -44,8 +44,8 @@ using store_reader_actor = caf::typed_actor<
   caf::replies_to<retry_atom, std::string, year_month>::with<month_state>,
   /// Creates an advertiser (with its backfill months when NEW).
   caf::replies_to<create_atom, new_advertiser>::with<advertiser>,
-  /// Creates many in one transaction, all or none; how many.
-  caf::replies_to<create_atom, new_advertiser_list>::with<int64_t>,
+  /// Creates many in one transaction, all or none; the records as stored.
+  caf::replies_to<create_atom, new_advertiser_list>::with<advertiser_list>,
   /// Is the store reachable?
   caf::replies_to<ping_atom>::with<bool>,
   /// One page of advertisers with their lifecycle (one query).
@@ -125,8 +125,8 @@ using supervisor_actor = caf::typed_actor<
   /// Creates an advertiser and gives it its actor at once, so it is picked up
   /// now rather than at the next tick. errc::conflict when it exists.
   caf::replies_to<create_atom, new_advertiser>::with<advertiser>,
-  /// Creates many in one transaction (refused while draining); how many.
-  /// They are not handed out here: the caller asks the director to list.
+  /// Creates many in one transaction (refused while draining) and gives
+  /// them their actors at once, their months read in bulk; how many.
   caf::replies_to<create_atom, new_advertiser_list>::with<int64_t>,
   /// A manual retry of one month (id, month), through the advertiser's actor
   /// when it has one so that actor never works from a stale copy.
@@ -208,9 +208,7 @@ using operator_actor = caf::typed_actor<
   /// Creates an advertiser (token, request); it is picked up at once.
   caf::replies_to<create_atom, std::string, advertiser_request>::with<advertiser_progress>,
   /// Creates many advertisers in one transaction, all or none (token, at most
-  /// `max_bulk_create` requests); how many. A schedule tick starts at once
-  /// to hand them out (as after a lease change); the next follows a tick
-  /// interval after it.
+  /// `max_bulk_create` requests); how many. They are picked up at once.
   caf::replies_to<create_atom, std::string, advertiser_request_list>::with<int64_t>,
   /// Many advertisers' month rows (at most `max_ids_per_read` ids), grouped
   /// by advertiser, oldest first; unknown ids have none.

@@ -405,17 +405,7 @@ operator_agent(operator_actor::stateful_pointer<operator_state> self, operator_s
       auto requests = parse_requests(raw);
       if (!requests)
         return refused(requests.error());
-      auto promise = self->make_response_promise<int64_t>();
-      self->request(cfg(self).supervisor, cfg(self).ask_timeout, create_atom_v, std::move(*requests))
-        .then(
-          [=](int64_t created) mutable {
-            // One listing hands them all out, as at start, rather than one
-            // hand-out per advertiser.
-            self->send(cfg(self).director, sync_atom_v);
-            promise.deliver(created);
-          },
-          [=](caf::error& err) mutable { promise.deliver(relay(err, "the supervisor")); });
-      return promise;
+      return self->delegate(cfg(self).supervisor, create_atom_v, std::move(*requests));
     },
     [=](trigger_atom, const std::string& token,
         const std::string& raw_id) -> caf::result<advertiser_progress> {

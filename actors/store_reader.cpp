@@ -94,11 +94,18 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
                                    cfg.retry.max_retries, now());
       }));
     },
-    [=](create_atom, const new_advertiser_list& requests) -> caf::result<int64_t> {
+    [=](create_atom, const new_advertiser_list& requests) -> caf::result<advertiser_list> {
       const auto& cfg = self->state.settings;
-      return answer(db([&](store& s) {
-        return s.create_advertisers(requests, cfg.clk->current_month(), cfg.backfill_months,
-                                    cfg.retry.max_retries, now(), {});
+      return answer(db([&](store& s) -> expected<advertiser_list> {
+        if (auto made = s.create_advertisers(requests, cfg.clk->current_month(),
+                                             cfg.backfill_months, cfg.retry.max_retries, now(), {});
+            !made)
+          return std::move(made).error();
+        id_list ids;
+        ids.reserve(requests.size());
+        for (const auto& r : requests)
+          ids.push_back(r.id);
+        return s.list_advertisers_for(ids);
       }));
     },
     [=](ping_atom) -> caf::result<bool> {

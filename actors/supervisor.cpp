@@ -87,6 +87,13 @@ void hand_out(self_ptr self, const advertiser& record) {
   }
 }
 
+/// An advertiser started outside a tick may be missing from the listing of
+/// a tick already under way: that tick must not retire it.
+void spare_from_next_tick(supervisor_state& st, const std::string& id) {
+  if (auto it = st.children.find(id); it != st.children.end())
+    it->second.listed = st.tick + 1;
+}
+
 /// First starts of many advertisers, with their months read in bulk.
 void start_in_bulk(self_ptr self, std::vector<advertiser> records) {
   auto& st = self->state;
@@ -135,6 +142,22 @@ void start_in_bulk(self_ptr self, std::vector<advertiser> records) {
               start_all({});
             });
   }
+}
+
+/// Starts advertisers an operator has just created.
+void start_created(self_ptr self, advertiser_list created) {
+  auto& st = self->state;
+  if (st.draining)
+    return;
+  std::erase_if(created, [&](const advertiser& a) {
+    return st.children.count(a.id) > 0 || !may_run(st, a.id);
+  });
+  std::vector<std::string> ids;
+  for (const auto& a : created)
+    ids.push_back(a.id);
+  start_in_bulk(self, std::move(created));
+  for (const auto& id : ids)
+    spare_from_next_tick(st, id);
 }
 
 /// Stops the actor of an advertiser that is no longer active, once its
@@ -308,6 +331,7 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
                          to_string(created.type));
             if (!self->state.draining)
               hand_out(self, created);
+            spare_from_next_tick(self->state, created.id);
             promise.deliver(std::move(created));
           },
           [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
@@ -322,9 +346,11 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       self->request(st.settings->reader, st.settings->store_timeout, create_atom_v,
                     std::move(requests))
         .then(
-          [=](int64_t created) mutable {
-            spdlog::info("{} advertisers created in bulk by an operator", created);
-            promise.deliver(created);
+          [=](advertiser_list& created) mutable {
+            auto n = static_cast<int64_t>(created.size());
+            spdlog::info("{} advertisers created in bulk by an operator", n);
+            start_created(self, std::move(created));
+            promise.deliver(n);
           },
           [=](caf::error& err) mutable {
             spdlog::warn("creating {} advertisers in bulk failed: {}", n,

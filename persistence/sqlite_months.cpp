@@ -130,24 +130,6 @@ std::vector<month_state> end_running(connection& db, const char* attempts_sql,
   return failed;
 }
 
-/// The rows `sql` reads for one advertiser id (?1), for each distinct one of
-/// `ids` in id order, all from one snapshot.
-template <class Read>
-auto read_for_each(connection& db, std::span<const std::string> ids, const char* sql, Read read) {
-  std::vector<std::string> sorted(ids.begin(), ids.end());
-  std::sort(sorted.begin(), sorted.end());
-  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-  read_transaction snapshot{db};
-  std::vector<std::invoke_result_t<Read, const statement&>> rows;
-  for (const auto& id : sorted) {
-    auto q = db.prepare(sql);
-    q.bind(1, id);
-    while (q.step())
-      rows.push_back(read(q));
-  }
-  return rows;
-}
-
 } // namespace
 
 bool sqlite_store::advertiser_exists(const std::string& id) {

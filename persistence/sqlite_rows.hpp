@@ -1,5 +1,9 @@
 #pragma once
 
+#include <algorithm>
+#include <span>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 #include "domain/advertiser.hpp"
@@ -41,6 +45,24 @@ auto read_all(statement& q, Read read) {
   std::vector<decltype(read(q))> rows;
   while (q.step())
     rows.push_back(read(q));
+  return rows;
+}
+
+/// The rows `sql` reads for one advertiser id (?1), for each distinct one of
+/// `ids` in id order, all from one snapshot.
+template <class Read>
+auto read_for_each(connection& db, std::span<const std::string> ids, const char* sql, Read read) {
+  std::vector<std::string> sorted(ids.begin(), ids.end());
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  read_transaction snapshot{db};
+  std::vector<std::invoke_result_t<Read, const statement&>> rows;
+  for (const auto& id : sorted) {
+    auto q = db.prepare(sql);
+    q.bind(1, id);
+    while (q.step())
+      rows.push_back(read(q));
+  }
   return rows;
 }
 

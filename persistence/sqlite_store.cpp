@@ -152,6 +152,13 @@ expected<advertiser> sqlite_store::get_advertiser(const std::string& id) {
   });
 }
 
+expected<std::vector<advertiser>>
+sqlite_store::list_advertisers_for(std::span<const std::string> ids) {
+  return guarded([&]() -> expected<std::vector<advertiser>> {
+    return read_for_each(*db_, ids, sql::select_advertiser, read_advertiser);
+  });
+}
+
 expected<std::vector<advertiser>> sqlite_store::list_advertisers(bool active_only) {
   return guarded([&]() -> expected<std::vector<advertiser>> {
     auto q = db_->prepare(sql::select_advertisers);

@@ -34,6 +34,8 @@ public:
                                        std::span<const customer_event> events) override;
   expected<advertiser> get_advertiser(const std::string& id) override;
   expected<std::vector<advertiser>> list_advertisers(bool active_only) override;
+  expected<std::vector<advertiser>>
+  list_advertisers_for(std::span<const std::string> ids) override;
   status set_active(const std::string& id, bool active, const std::string& reason,
                     timestamp now) override;
   status update_advertiser_progress(const std::string& id, advertiser_type type,

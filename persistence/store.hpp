@@ -194,6 +194,10 @@ public:
                                                std::span<const customer_event> events) = 0;
   virtual expected<advertiser> get_advertiser(const std::string& id) = 0;
   virtual expected<std::vector<advertiser>> list_advertisers(bool active_only) = 0;
+  /// Many advertisers by id in one round trip, in id order; unknown ids
+  /// are left out.
+  virtual expected<std::vector<advertiser>>
+  list_advertisers_for(std::span<const std::string> ids) = 0;
   /// Activating clears the deactivation reason; deactivating an advertiser
   /// that is already inactive keeps the reason it was first deactivated for.
   virtual status set_active(const std::string& id, bool active,

@@ -66,6 +66,22 @@ TEST_CASE("an EXISTING advertiser gets no months and starts at the current month
   CHECK(must(s.count_months_by_status()).pending == 0);
 }
 
+TEST_CASE("many advertisers are read by id in one call, in id order, unknown ones left out") {
+  FOR_EACH_BACKEND(db);
+  auto& s = db->main();
+  create_new(s, "b-adv", 3);
+  create_new(s, "a-adv", 2);
+  create_new(s, "c-adv", 1);
+  std::vector<std::string> ids{"c-adv", "nobody", "a-adv", "c-adv"};
+  auto found = must(s.list_advertisers_for(ids));
+  REQUIRE(found.size() == 2);
+  CHECK(found[0].id == "a-adv");
+  CHECK(found[0].type == advertiser_type::new_advertiser);
+  CHECK(found[1].id == "c-adv");
+  CHECK(found[1].active);
+  CHECK(must(s.list_advertisers_for({})).empty());
+}
+
 TEST_CASE("creating an advertiser that exists is a conflict and changes nothing") {
   FOR_EACH_BACKEND(db);
   auto& s = db->main();
