@@ -111,7 +111,8 @@ expected<report> drive(console::session& daemon, const options& o, std::FILE* pr
   for (int64_t i = 0; i < who.size(); ++i)
     pending.push_back(who.id(i));
   progress_display shown{progress_out};
-  t0 = clock_type::now();
+  // The daemon starts each chunk's advertisers as soon as it is stored, so
+  // the run began with the first chunk.
   auto view = [&] {
     auto elapsed = seconds_since(t0);
     return progress_view{tracker.months_done(), tracker.months_due(who.existing_count),
