@@ -118,9 +118,8 @@ std::string to_table(const report& r) {
   };
   line("engine", r.target.empty() ? std::string{"in this process"} : "cdpbatchd at " + r.target);
   line("advertisers", fmt::format("{}", r.advertisers));
-  line("created in", fmt::format(r.target.empty() ? "{:.2f} s (bulk, before the run)"
-                                                  : "{:.2f} s (bulk, part of the run)",
-                                 r.create_s));
+  line("created in", fmt::format("{:.2f} s (bulk, {})", r.create_s,
+                                 r.target.empty() ? "before the run" : "part of the run"));
   line("jobs", fmt::format("{} months completed", r.jobs));
   line("attempts", fmt::format("{} ({} retries)", r.attempts, r.retries));
   line("deactivated", fmt::format("{}", r.deactivated));
