@@ -90,8 +90,8 @@ claim_request claim_for(advertiser_state& st, const advertiser_state::plan& p) {
 void claimed(advertiser_state& st, const claim_request& r, month_state row) {
   auto number = row.retry_count + 1;
   upsert_month(st, std::move(row));
-  st.in_flight = advertiser_state::attempt{*st.planned, r.lease_token, number,
-                                           st.cfg->clk->now(), r.lease_epoch};
+  st.in_flight = std::make_unique<advertiser_state::attempt>(advertiser_state::attempt{
+    *st.planned, r.lease_token, number, st.cfg->clk->now(), r.lease_epoch});
   st.planned.reset();
 }
 
@@ -124,7 +124,7 @@ void decide_now(self_ptr self, bool on_tick) {
     return;
   }
   if (auto orphan = orphan_failure(st)) {
-    st.unrecorded = std::move(*orphan);
+    st.unrecorded = std::make_unique<transition>(std::move(*orphan));
     feed(self, advertiser_event{input::decided, due_kind::orphan});
     return;
   }
@@ -442,7 +442,7 @@ advertiser_agent(advertiser_actor::stateful_pointer<advertiser_state> self,
       if (!st.in_flight || st.in_flight->lease_token != lease_token
           || st.machine.phase != advertiser_phase::queued)
         return;
-      st.unrecorded = outcome_of(st, result);
+      st.unrecorded = std::make_unique<transition>(outcome_of(st, result));
       feed(self, input::job_done);
     },
     [=](reload_atom) { feed(self, input::reload); },

@@ -71,14 +71,16 @@ struct advertiser_state {
   std::vector<month_state> months;
   advertiser_machine machine;
   std::optional<plan> planned;
-  std::optional<attempt> in_flight;
+  /// Out of line, as is `unrecorded`: a month runs in few of a million
+  /// actors at a time, and inline they would cost every actor ~200 bytes.
+  std::unique_ptr<attempt> in_flight;
   /// This node's lease epoch on the advertiser (0: not leased).
   int64_t epoch = 0;
   /// The store refused a transition: another node holds the lease now. No
   /// claim from here on; the supervisor stops this actor.
   bool lease_lost = false;
   /// An outcome not yet durable; written again before anything else.
-  std::optional<transition> unrecorded;
+  std::unique_ptr<transition> unrecorded;
   /// When the month in backoff may run again.
   timestamp retry_at{};
   /// The one wake-up pending, and the generation it carries: an older one is stale.

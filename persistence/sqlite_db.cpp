@@ -178,11 +178,12 @@ std::unique_ptr<connection> connection::open(const std::string& path,
                              std::min<int64_t>(busy_ms, std::numeric_limits<int>::max())));
   // WAL lets readers run beside the one writer; FULL makes every commit
   // durable before it returns (a transition is stored before it is acted on).
-  // The cache, memory-mapped reads and in-memory sorting are for the
-  // cdp-profile job, which reads and groups a month's events (a million of
-  // them in seconds); they cost nothing until used.
+  // Memory-mapped reads and in-memory sorting are for the cdp-profile job,
+  // which reads and groups a month's events (a million of them in seconds).
+  // Reads come from the mapping, so the page cache (one per connection) is
+  // kept small: at 64 MB it held ~30 MB more at 100,000 advertisers.
   conn->exec_script("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                    " PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
+                    " PRAGMA cache_size=-8192; PRAGMA mmap_size=268435456;"
                     " PRAGMA temp_store=MEMORY;");
   return conn;
 }
