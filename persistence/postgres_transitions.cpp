@@ -26,7 +26,9 @@ constexpr query insert_missing_months{
 
 // The conditional update is the whole race: under READ COMMITTED a claim that
 // waited on a concurrent winner re-checks the WHERE against the winner's row
-// and no longer matches, so exactly one claim wins.
+// and no longer matches, so exactly one claim wins. A claim that waited on a
+// reaper's change starts no earlier than that change: the batch's `now` was
+// read before the wait, and the reaper's is later.
 //
 // Here and in the outcome statements status and outcome tests are a CASE, which
 // no index serves and no statistic estimates, so the planner finds each row by
@@ -57,12 +59,13 @@ constexpr query claim_months{
   "  WHERE l.node_id = b.owner AND l.epoch = b.lease_epoch FOR SHARE OF l),"
   " claimed AS ("
   " UPDATE advertiser_processing_states s SET status = 'RUNNING',"
-  "  started_at = cdp_ts($6::bigint), completed_at = NULL, next_attempt_at = NULL,"
+  "  started_at = greatest(cdp_ts($6::bigint), s.updated_at), completed_at = NULL,"
+  "  next_attempt_at = NULL,"
   "  owner = b.owner, lease_token = b.lease_token,"
   "  retry_count = CASE WHEN b.probe THEN s.retry_count"
   "   ELSE CASE s.status WHEN 'FAILED' THEN s.retry_count + 1"
   "   WHEN 'COMPLETED' THEN 0 ELSE s.retry_count END END,"
-  "  updated_at = cdp_ts($6::bigint)"
+  "  updated_at = greatest(cdp_ts($6::bigint), s.updated_at)"
   " FROM b JOIN advertisers a ON a.advertiser_id = b.advertiser_id AND a.active <> b.probe"
   " WHERE s.advertiser_id = b.advertiser_id AND s.processing_month = b.processing_month"
   "  AND CASE WHEN b.probe THEN"
@@ -83,7 +86,7 @@ constexpr query claim_months{
   "  coalesce((SELECT max(m.attempt) FROM month_attempts m"
   "            WHERE m.advertiser_id = c.advertiser_id"
   "              AND m.processing_month = c.processing_month), 0) + 1,"
-  "  cdp_ts($6::bigint), 'RUNNING', c.owner, c.lease_token, c.probe"
+  "  cdp_ts(c.started_ms), 'RUNNING', c.owner, c.lease_token, c.probe"
   " FROM claimed c)"
   " SELECT * FROM claimed"};
 

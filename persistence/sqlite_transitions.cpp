@@ -22,14 +22,17 @@ ON CONFLICT (advertiser_id, processing_month) DO NOTHING)sql";
 // clause is the whole claimability rule, so of two concurrent claims exactly
 // one matches. A retry counts one; a refresh of a COMPLETED month starts a new
 // run with all its retries; a probe (of an inactive advertiser only) counts none.
+// A claim starts no earlier than the month's last change: `now` was read
+// before the batch waited for the write lock, and a reaper may have ended the
+// previous attempt meanwhile, later by its clock.
 constexpr const char* claim_month = R"sql(
 UPDATE advertiser_processing_states
-   SET status = 'RUNNING', started_at = ?3, completed_at = NULL, next_attempt_at = NULL,
-       owner = ?4, lease_token = ?5,
+   SET status = 'RUNNING', started_at = max(?3, updated_at), completed_at = NULL,
+       next_attempt_at = NULL, owner = ?4, lease_token = ?5,
        retry_count = CASE WHEN ?8 THEN retry_count
                           WHEN status = 'FAILED' THEN retry_count + 1
                           WHEN status = 'COMPLETED' THEN 0 ELSE retry_count END,
-       updated_at = ?3
+       updated_at = max(?3, updated_at)
  WHERE advertiser_id = ?1 AND processing_month = ?2
    AND CASE WHEN ?8 THEN status = 'FAILED' AND retry_count >= max_retries
        ELSE (status = 'PENDING'
@@ -183,7 +186,7 @@ transition_outcome sqlite_store::claim_one(const claim_request& r, timestamp now
   db_->prepare(sql::insert_attempt)
     .bind(1, r.advertiser_id)
     .bind(2, r.month)
-    .bind(3, now)
+    .bind(3, row->started_at.value_or(now))
     .bind(4, r.owner)
     .bind(5, r.lease_token)
     .bind(6, r.probe)

@@ -74,6 +74,12 @@ TEST_CASE_METHOD(daemon_fixture, "chaos: PostgreSQL restarted -m immediate mid-b
       CHECK(m.status == month_status::completed);
       auto history = must(s.list_attempts(id, m.month));
       REQUIRE_FALSE(history.empty());
+      std::string attempts;
+      for (const auto& a : history)
+        attempts += "attempt " + std::to_string(a.attempt) + " " + to_iso8601(a.started_at)
+                    + " to " + (a.finished_at ? to_iso8601(*a.finished_at) : "-") + " "
+                    + std::string{to_string(a.outcome)} + " " + a.error_message + "\n";
+      INFO(attempts);
       CHECK(history.back().outcome == month_status::completed);
       for (size_t k = 1; k < history.size(); ++k) {
         REQUIRE(history[k - 1].finished_at.has_value());
