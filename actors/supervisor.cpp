@@ -62,29 +62,38 @@ void mark_reread(supervisor_state& st, const std::string& id) {
     it->second.reread = true;
 }
 
+using child_entry = std::unordered_map<std::string, supervisor_state::child>::iterator;
+
 /// Tells the advertiser's actor (started if it has none) to run what is due,
-/// or has a retiring one replaced once it stopped.
-void hand_out(self_ptr self, const advertiser& record) {
+/// or has a retiring one replaced once it stopped. `at` is its entry among
+/// the children, looked up once by a tick's loop over every advertiser.
+void hand_out(self_ptr self, advertiser record, child_entry at) {
   auto& st = self->state;
   if (!may_run(st, record.id)) {
     // Another node leases it; an actor left from before stops.
-    if (auto it = st.children.find(record.id);
-        it != st.children.end() && !it->second.retiring && it->second.handle)
-      retire(self, it->second);
+    if (at != st.children.end() && !at->second.retiring && at->second.handle)
+      retire(self, at->second);
     return;
   }
-  auto [it, fresh] = st.children.try_emplace(record.id);
-  auto& c = it->second;
+  bool fresh = at == st.children.end();
+  if (fresh)
+    at = st.children.try_emplace(record.id).first;
+  auto& c = at->second;
   c.listed = st.tick;
   if (fresh) {
     start_child(self, record, std::nullopt);
   } else if (c.retiring) {
     c.revive = record.active;
     if (c.revive)
-      st.revivals.insert_or_assign(record.id, record);
+      st.revivals.insert_or_assign(record.id, std::move(record));
   } else if (c.handle) {
-    self->send(c.handle, due_atom_v, record);
+    self->send(c.handle, due_atom_v, std::move(record));
   }
+}
+
+void hand_out(self_ptr self, advertiser record) {
+  auto at = self->state.children.find(record.id);
+  hand_out(self, std::move(record), at);
 }
 
 /// An advertiser started outside a tick may be missing from the listing of
@@ -304,10 +313,11 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       auto tick = ++st.tick;
       std::vector<advertiser> fresh;
       for (auto& record : active) {
-        if (!st.children.count(record.id) && may_run(st, record.id))
+        auto at = st.children.find(record.id);
+        if (at == st.children.end() && may_run(st, record.id))
           fresh.push_back(std::move(record));
         else
-          hand_out(self, record);
+          hand_out(self, std::move(record), at);
       }
       for (auto& [id, c] : st.children)
         if (!c.retiring && c.handle && c.listed != tick)
