@@ -90,29 +90,14 @@ expected<attempt_list> attempts_of(console::session& daemon, const population& w
   return all;
 }
 
-expected<report> drive(console::session& daemon, const options& o, std::FILE* progress_out) {
-  auto token = token_of(o);
-  if (!token)
-    return token.error();
-  auto stamp = std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
-  population who{"load-" + stamp + "-", o.new_count(), o.existing_count()};
-  auto is_new = [who](std::string_view id) { return who.is_new(id); };
-
-  auto t0 = clock_type::now();
-  if (auto made = create_in_bulk(daemon, who, *token); !made)
-    return made.error();
-  samples s;
-  s.target = o.target;
-  s.advertisers = who.size();
-  s.create_s = seconds_since(t0);
-
-  outcome_tracker tracker{is_new};
+/// Looks at the run's months until every advertiser did its work once (or
+/// for `o.duration` since `t0`), showing the progress.
+status follow(console::session& daemon, const options& o, const population& who,
+              outcome_tracker& tracker, clock_type::time_point t0, std::FILE* progress_out) {
   std::vector<std::string> pending;
   for (int64_t i = 0; i < who.size(); ++i)
     pending.push_back(who.id(i));
   progress_display shown{progress_out};
-  // The daemon starts each chunk's advertisers as soon as it is stored, so
-  // the run began with the first chunk.
   auto view = [&] {
     auto elapsed = seconds_since(t0);
     return progress_view{tracker.months_done(), tracker.months_due(who.existing_count),
@@ -122,7 +107,7 @@ expected<report> drive(console::session& daemon, const options& o, std::FILE* pr
   for (;;) {
     auto round = clock_type::now();
     if (auto looked = look(daemon, tracker, pending); !looked)
-      return looked.error();
+      return looked;
     shown.show(view());
     bool done = o.duration ? seconds_since(t0) * 1000 >= static_cast<double>(o.duration->count())
                            : pending.empty();
@@ -132,29 +117,55 @@ expected<report> drive(console::session& daemon, const options& o, std::FILE* pr
     std::this_thread::sleep_for(std::max<clock_type::duration>(min_poll_pause,
                                                                clock_type::now() - round));
   }
-  s.wall_s = seconds_since(t0);
   shown.finish(view());
+  return ok;
+}
+
+/// The run's figures from its stored attempts and the advertisers' ends.
+samples measured(const attempt_list& attempts, const outcome_tracker& tracker,
+                 const population& who) {
+  auto is_new = [&who](std::string_view id) { return who.is_new(id); };
+  std::optional<timestamp> backfill_end;
+  if (who.new_count > 0 && tracker.new_ended_count() == who.new_count)
+    backfill_end = last_new_completion(attempts, is_new);
+  auto s = measure(attempts, is_new, backfill_end);
+  s.advertisers = who.size();
+  s.deactivated = tracker.deactivated_count();
+  if (backfill_end && !attempts.empty()) {
+    auto first = std::min_element(attempts.begin(), attempts.end(), [](const auto& a, const auto& b) {
+      return a.started_at < b.started_at;
+    });
+    s.backfill_s = std::chrono::duration<double>(*backfill_end - first->started_at).count();
+  }
+  return s;
+}
+
+expected<report> drive(console::session& daemon, const options& o, std::FILE* progress_out) {
+  auto token = token_of(o);
+  if (!token)
+    return token.error();
+  auto stamp = std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
+  population who{"load-" + stamp + "-", o.new_count(), o.existing_count()};
+
+  // The daemon starts each chunk's advertisers as soon as it is stored, so
+  // the run begins with the first chunk.
+  auto t0 = clock_type::now();
+  if (auto made = create_in_bulk(daemon, who, *token); !made)
+    return made.error();
+  auto create_s = seconds_since(t0);
+  outcome_tracker tracker{[&who](std::string_view id) { return who.is_new(id); }};
+  if (auto followed = follow(daemon, o, who, tracker, t0, progress_out); !followed)
+    return followed.error();
+  auto wall_s = seconds_since(t0);
 
   auto attempts = attempts_of(daemon, who);
   if (!attempts)
     return attempts.error();
-  std::optional<timestamp> backfill_end;
-  if (who.new_count > 0 && tracker.new_ended_count() == who.new_count)
-    backfill_end = last_new_completion(*attempts, is_new);
-  auto measured = measure(*attempts, is_new, backfill_end);
-  measured.target = s.target;
-  measured.advertisers = s.advertisers;
-  measured.create_s = s.create_s;
-  measured.wall_s = s.wall_s;
-  measured.deactivated = tracker.deactivated_count();
-  if (backfill_end && !attempts->empty()) {
-    auto first = std::min_element(attempts->begin(), attempts->end(),
-                                  [](const auto& a, const auto& b) {
-                                    return a.started_at < b.started_at;
-                                  });
-    measured.backfill_s = std::chrono::duration<double>(*backfill_end - first->started_at).count();
-  }
-  return summarize(measured);
+  auto s = measured(*attempts, tracker, who);
+  s.target = o.target;
+  s.create_s = create_s;
+  s.wall_s = wall_s;
+  return summarize(s);
 }
 
 } // namespace
