@@ -71,15 +71,19 @@ public:
     for (auto& x : extra)
       argv.push_back(std::move(x));
     daemon_ = std::make_unique<process>(argv, dir_.path / "out.log");
-    std::smatch m;
     const std::regex listening{R"(REST API listening on http://127\.0\.0\.1:(\d+)/)"};
+    // The port is read while the output it matched in is alive: a match
+    // points into that string.
     auto up = eventually([&] {
       auto out = daemon_->output();
-      return std::regex_search(out, m, listening);
+      std::smatch m;
+      if (!std::regex_search(out, m, listening))
+        return false;
+      port_ = std::stoi(m[1]);
+      return true;
     });
     INFO(daemon_->output());
     REQUIRE(up);
-    port_ = std::stoi(m[1]);
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
     client_->set_read_timeout(std::chrono::seconds{15});
   }
