@@ -7,8 +7,10 @@
 #   months lost            backfill months with no COMPLETED attempt
 #   months double counted  past months with more than one COMPLETED attempt
 #   months on two nodes    months with two attempts whose run times overlap
-#   takeover               lease expiry of a killed node to the first claim of
-#                          one of its advertisers by another node
+#   takeover               lease expiry of a killed node (its last heartbeat +
+#                          TTL) to the first claim of one of its advertisers by
+#                          another node
+#   early takeovers        such claims before the lease expired (a bug)
 # A benchmark, not a test: never in ctest. Intervals are short (heartbeat
 # 250ms, lease TTL 1500ms) so the whole run takes a few minutes.
 #
@@ -34,6 +36,7 @@ cmake --build build -j "$(nproc)" --target cdpbatchd >/dev/null
 source tools/pg_temp.sh
 out=$(mktemp -d /tmp/cdpbatch-soak.XXXXXX)
 declare -A pid=()
+late_beats=() # kills after which the victim's last heartbeat still reached the store
 stop_all() {
   for n in "${!pid[@]}"; do kill -9 "${pid[$n]}" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -45,6 +48,20 @@ pg_temp_start
 url=${CDPBATCH_TEST_PG_URL}
 sql() { "$pg_temp_bin/psql" "$url" -X -At -v ON_ERROR_STOP=1 -c "$1"; }
 now_ms() { date +%s%3N; }
+# The server may still commit what a killed node had sent (a heartbeat, the
+# release of its surplus leases) after the kill: waits until it has ended the
+# node's session, which frees the node's lock (try_lock_node in
+# persistence/postgres_cluster.cpp). False if it did not within 5 s.
+session_ended() {
+  local _
+  for _ in $(seq 100); do
+    [[ $(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1
+      AND (classid::bigint << 32 | objid::bigint) = hashtextextended('cdpbatch.node.public.$1', 0)" \
+      2>/dev/null) == 0 ]] && return 0
+    sleep 0.05
+  done
+  return 1
+}
 
 start_node() {
   local n=$1
@@ -101,10 +118,22 @@ for e in "${events[@]}"; do
       kill -9 "${pid[$victim]}"
       wait "${pid[$victim]}" 2>/dev/null || true
       killed=$(now_ms)
-      # What the victim held when it died (the store may be restarting: then unknown).
-      beat=$(sql "SELECT (extract(epoch FROM heartbeat_at) * 1000)::bigint FROM nodes WHERE node_id = 'soak-$victim'" 2>/dev/null || echo "")
-      sql "SELECT advertiser_id FROM advertiser_leases WHERE node_id = 'soak-$victim'" \
-        >"$out/leases-$killed.txt" 2>/dev/null || : >"$out/leases-$killed.txt"
+      # What the victim held when it died (the store may be restarting: then
+      # unknown): its leases now, less those its last transaction gave back,
+      # and its last heartbeat, read once nothing it sent can still commit.
+      heartbeat="SELECT (extract(epoch FROM heartbeat_at) * 1000)::bigint FROM nodes
+        WHERE node_id = 'soak-$victim'"
+      beat_at_kill=$(sql "$heartbeat" 2>/dev/null || echo "")
+      held=$(sql "SELECT string_agg(quote_literal(advertiser_id), ',') FROM advertiser_leases
+        WHERE node_id = 'soak-$victim'" 2>/dev/null || echo "")
+      beat=
+      : >"$out/leases-$killed.txt"
+      if [[ -n $held ]] && session_ended "soak-$victim"; then
+        beat=$(sql "$heartbeat" 2>/dev/null || echo "")
+        [[ $beat == "$beat_at_kill" ]] || late_beats+=("$killed")
+        sql "SELECT advertiser_id FROM advertiser_leases WHERE advertiser_id IN ($held)
+          AND node_id IS NOT NULL" >"$out/leases-$killed.txt" 2>/dev/null || beat=
+      fi
       if [[ $e == lose ]]; then
         echo "soak: $(date +%T) node soak-$victim killed and lost for good ($(wc -l <"$out/leases-$killed.txt") leases)"
         alive=($(printf '%s\n' "${alive[@]}" | grep -vx "$victim"))
@@ -157,17 +186,29 @@ on_two_nodes=$(sql "SELECT count(DISTINCT (a.advertiser_id, a.processing_month))
 interrupted=$(sql "SELECT count(*) FROM month_attempts WHERE error_message LIKE 'interrupted%'")
 
 # Takeover, for each kill whose victim's leases another node claimed before
-# the victim was back: that claim minus the victim's lease expiry.
+# the victim was back: that claim minus the victim's lease expiry. A claim
+# before the expiry is an early takeover, reported on its own.
 takeovers=()
+early=()
 while IFS=$'\t' read -r victim killed beat restarted; do
   [[ -n $beat ]] || continue
   ids=$(paste -sd, "$out/leases-$killed.txt" | sed "s/[^,][^,]*/'&'/g")
   [[ -n $ids ]] || continue
   until=${restarted:-9999999999999}
-  first=$(sql "SELECT coalesce(min((extract(epoch FROM started_at) * 1000)::bigint), 0)
+  claim=$(sql "SELECT (extract(epoch FROM started_at) * 1000)::bigint, owner, advertiser_id
     FROM month_attempts WHERE advertiser_id IN ($ids) AND owner <> '$victim'
-     AND started_at >= to_timestamp($killed / 1000.0) AND started_at < to_timestamp($until / 1000.0)")
-  [[ $first -gt 0 ]] && takeovers+=("$(( first - (beat + ttl_ms) ))")
+     AND started_at >= to_timestamp($killed / 1000.0) AND started_at < to_timestamp($until / 1000.0)
+    ORDER BY started_at LIMIT 1")
+  [[ -n $claim ]] || continue
+  IFS='|' read -r first owner advertiser <<<"$claim"
+  took=$(( first - (beat + ttl_ms) ))
+  if (( took >= 0 )); then
+    takeovers+=("$took")
+  else
+    late=
+    [[ " ${late_beats[*]} " == *" $killed "* ]] && late=" (its last heartbeat reached the store after the kill)"
+    early+=("$owner claimed $advertiser $(( -took ))ms before $victim's lease expired$late")
+  fi
 done <"$out/kills.tsv"
 
 echo "== soak, seed $seed: $advertisers advertisers x $months months on $nodes nodes; $kills kills," \
@@ -191,3 +232,5 @@ if (( ${#takeovers[@]} > 0 )); then
 else
   echo "takeover (ms)             no takeover observed"
 fi
+echo "early takeovers           ${#early[@]}"
+for e in "${early[@]}"; do echo "  $e"; done
