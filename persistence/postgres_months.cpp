@@ -129,10 +129,9 @@ expected<std::vector<month_state>>
 postgres_store::list_months_for(std::span<const std::string> ids) {
   if (ids.empty())
     return std::vector<month_state>{};
-  pg::array list;
-  for (const auto& id : ids)
-    list.add(id);
-  return call([&] { return months_or_error(conn_->exec(select_months_for, params{}.add(list.take()))); });
+  return call([&] {
+    return months_or_error(conn_->exec(select_months_for, params{}.add(pg::text_array(ids))));
+  });
 }
 
 expected<month_state> postgres_store::get_month(const std::string& id, year_month month) {

@@ -74,4 +74,11 @@ attempt_record attempt_at(const result& r, int row) {
   return a;
 }
 
+std::string text_array(std::span<const std::string> ids) {
+  array list;
+  for (const auto& id : ids)
+    list.add(id);
+  return list.take();
+}
+
 } // namespace cdp::pg

@@ -4,6 +4,11 @@
 // the functions that turn those columns into domain types. A list and its
 // reader change together, so they live side by side.
 
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
+
 #include "domain/advertiser.hpp"
 #include "domain/month_state.hpp"
 #include "persistence/pg_connection.hpp"
@@ -49,6 +54,22 @@ advertiser advertiser_at(const result& r, int row);
 
 /// The attempt whose CDP_PG_ATTEMPT_COLUMNS start at column 0.
 attempt_record attempt_at(const result& r, int row);
+
+/// Every row of `r` as `at(r, row)` reads it, or the query's error.
+template <class At>
+auto rows_of(expected<result> r, At at)
+  -> expected<std::vector<std::invoke_result_t<At, const result&, int>>> {
+  if (!r)
+    return std::move(r).error();
+  std::vector<std::invoke_result_t<At, const result&, int>> out;
+  out.reserve(static_cast<size_t>(r->rows()));
+  for (int row = 0; row < r->rows(); ++row)
+    out.push_back(at(*r, row));
+  return out;
+}
+
+/// Ids as one text[] parameter.
+std::string text_array(std::span<const std::string> ids);
 
 /// A month column as stored; the schema's CHECK keeps it `YYYY-MM`.
 year_month month_of(const result& r, int row, int col);

@@ -73,16 +73,6 @@ constexpr query select_advertisers_for{
   "SELECT " CDP_PG_ADVERTISER_COLUMNS " FROM advertisers a"
   " WHERE a.advertiser_id = ANY ($1::text[]) ORDER BY a.advertiser_id"};
 
-expected<std::vector<advertiser>> advertisers_of(expected<pg::result> r) {
-  if (!r)
-    return std::move(r).error();
-  std::vector<advertiser> out;
-  out.reserve(static_cast<size_t>(r->rows()));
-  for (int row = 0; row < r->rows(); ++row)
-    out.push_back(pg::advertiser_at(*r, row));
-  return out;
-}
-
 constexpr query update_active{
   "cdp_update_active",
   "UPDATE advertisers SET active = $2::boolean,"
@@ -251,17 +241,20 @@ expected<advertiser> postgres_store::get_advertiser(const std::string& id) {
 }
 
 expected<std::vector<advertiser>> postgres_store::list_advertisers(bool active_only) {
-  return call([&] { return advertisers_of(conn_->exec(select_advertisers, params{}.add(active_only))); });
+  return call([&] {
+    return pg::rows_of(conn_->exec(select_advertisers, params{}.add(active_only)),
+                       pg::advertiser_at);
+  });
 }
 
 expected<std::vector<advertiser>>
 postgres_store::list_advertisers_for(std::span<const std::string> ids) {
   if (ids.empty())
     return std::vector<advertiser>{};
-  pg::array list;
-  for (const auto& id : ids)
-    list.add(id);
-  return call([&] { return advertisers_of(conn_->exec(select_advertisers_for, params{}.add(list.take()))); });
+  return call([&] {
+    return pg::rows_of(conn_->exec(select_advertisers_for, params{}.add(pg::text_array(ids))),
+                       pg::advertiser_at);
+  });
 }
 
 status postgres_store::set_active(const std::string& id, bool active,

@@ -64,16 +64,6 @@ constexpr query recent_failures_query{
 /// Columns after CDP_PG_ADVERTISER_COLUMNS in the page query.
 constexpr int total_column = 11;
 
-expected<std::vector<attempt_record>> attempts_of(expected<pg::result> r) {
-  if (!r)
-    return std::move(r).error();
-  std::vector<attempt_record> out;
-  out.reserve(static_cast<size_t>(r->rows()));
-  for (int row = 0; row < r->rows(); ++row)
-    out.push_back(pg::attempt_at(*r, row));
-  return out;
-}
-
 } // namespace
 
 expected<advertiser_page> postgres_store::page_advertisers(const advertiser_filter& filter) {
@@ -128,13 +118,15 @@ expected<std::vector<attempt_record>> postgres_store::recent_attempts(const std:
       return std::move(exists).error();
     if (!exists->boolean(0, 0))
       return unknown_advertiser(id);
-    return attempts_of(conn_->exec(recent_attempts_query, params{}.add(id).add(limit)));
+    return pg::rows_of(conn_->exec(recent_attempts_query, params{}.add(id).add(limit)),
+                       pg::attempt_at);
   });
 }
 
 expected<std::vector<attempt_record>> postgres_store::recent_failures(int limit) {
   return call([&]() -> expected<std::vector<attempt_record>> {
-    return attempts_of(conn_->exec(recent_failures_query, params{}.add(limit)));
+    return pg::rows_of(conn_->exec(recent_failures_query, params{}.add(limit)),
+                       pg::attempt_at);
   });
 }
 
@@ -142,10 +134,10 @@ expected<std::vector<attempt_record>>
 postgres_store::list_attempts_for(std::span<const std::string> ids) {
   if (ids.empty())
     return std::vector<attempt_record>{};
-  pg::array list;
-  for (const auto& id : ids)
-    list.add(id);
-  return call([&] { return attempts_of(conn_->exec(attempts_for_query, params{}.add(list.take()))); });
+  return call([&] {
+    return pg::rows_of(conn_->exec(attempts_for_query, params{}.add(pg::text_array(ids))),
+                       pg::attempt_at);
+  });
 }
 
 } // namespace cdp
