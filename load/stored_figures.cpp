@@ -98,26 +98,24 @@ samples measure(std::span<const attempt_record> attempts,
   samples s;
   s.attempts = static_cast<int64_t>(attempts.size());
   size_t advertiser_from = 0;
+  // The first attempt of the month's run under way: a run begins with the
+  // month's first attempt and after each of its completions.
+  size_t run_from = 0;
   for (size_t i = 0; i < attempts.size(); ++i) {
     const auto& a = attempts[i];
     bool month_start = i == 0 || attempts[i - 1].advertiser_id != a.advertiser_id
                        || attempts[i - 1].month != a.month;
-    if (!month_start && attempts[i - 1].outcome == month_status::failed)
+    if (month_start || attempts[i - 1].outcome == month_status::completed)
+      run_from = i;
+    else if (attempts[i - 1].outcome == month_status::failed)
       ++s.retries;
     if (a.outcome == month_status::completed && a.finished_at) {
       ++s.jobs;
-      // The run began after the month's previous completion.
-      auto first = i;
-      while (first > 0 && attempts[first - 1].advertiser_id == a.advertiser_id
-             && attempts[first - 1].month == a.month
-             && attempts[first - 1].outcome != month_status::completed)
-        --first;
-      s.month_latency_ms.push_back(ms_between(attempts[first].started_at, *a.finished_at));
+      s.month_latency_ms.push_back(ms_between(attempts[run_from].started_at, *a.finished_at));
     }
-    bool new_one = is_new(a.advertiser_id);
     if (!backfill_end || a.started_at <= *backfill_end) {
       ++s.contended_attempts;
-      s.backfill_attempts += new_one;
+      s.backfill_attempts += is_new(a.advertiser_id);
     }
     if (i + 1 == attempts.size() || attempts[i + 1].advertiser_id != a.advertiser_id) {
       s.order_violations += overlaps(attempts.subspan(advertiser_from, i + 1 - advertiser_from));
