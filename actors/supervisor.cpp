@@ -103,8 +103,9 @@ void spare_from_next_tick(supervisor_state& st, const std::string& id) {
     it->second.listed = st.tick + 1;
 }
 
-/// First starts of many advertisers, with their months read in bulk.
-void start_in_bulk(self_ptr self, std::vector<advertiser> records) {
+/// First starts of many advertisers, with their months read in bulk;
+/// `listed` is the tick they count as listed by.
+void start_in_bulk(self_ptr self, std::vector<advertiser> records, uint64_t listed) {
   auto& st = self->state;
   for (size_t from = 0; from < records.size(); from += advertisers_per_read) {
     auto to = std::min(records.size(), from + advertisers_per_read);
@@ -114,8 +115,7 @@ void start_in_bulk(self_ptr self, std::vector<advertiser> records) {
     std::vector<std::string> ids;
     ids.reserve(chunk->size());
     for (const auto& r : *chunk) {
-      auto& c = st.children[r.id];
-      c.listed = st.tick;
+      st.children[r.id].listed = listed;
       ids.push_back(r.id);
     }
     auto start_all = [=](month_list rows) {
@@ -153,7 +153,8 @@ void start_in_bulk(self_ptr self, std::vector<advertiser> records) {
   }
 }
 
-/// Starts advertisers an operator has just created.
+/// Starts advertisers an operator has just created, spared from the next
+/// tick as spare_from_next_tick says.
 void start_created(self_ptr self, advertiser_list created) {
   auto& st = self->state;
   if (st.draining)
@@ -161,12 +162,7 @@ void start_created(self_ptr self, advertiser_list created) {
   std::erase_if(created, [&](const advertiser& a) {
     return st.children.count(a.id) > 0 || !may_run(st, a.id);
   });
-  std::vector<std::string> ids;
-  for (const auto& a : created)
-    ids.push_back(a.id);
-  start_in_bulk(self, std::move(created));
-  for (const auto& id : ids)
-    spare_from_next_tick(st, id);
+  start_in_bulk(self, std::move(created), st.tick + 1);
 }
 
 /// Stops the actor of an advertiser that is no longer active, once its
@@ -322,7 +318,7 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       for (auto& [id, c] : st.children)
         if (!c.retiring && c.handle && c.listed != tick)
           retire(self, c);
-      start_in_bulk(self, std::move(fresh));
+      start_in_bulk(self, std::move(fresh), tick);
       return listed;
     },
     [=](due_atom, const advertiser& record) {
