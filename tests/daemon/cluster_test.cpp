@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <regex>
+#include <set>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -170,13 +171,31 @@ TEST_CASE_METHOD(cluster_fixture, "three cdpbatchd share one PostgreSQL, one kil
   daemons[1]->signal(SIGKILL);
   REQUIRE(daemons[1]->wait(5s));
   auto killed_at = std::chrono::steady_clock::now();
-  REQUIRE(eventually([&] { return must(db->main().list_leases("node-2")).empty(); }, 10s));
+  // A survivor's beat later than the victim's last beat plus the TTL sees its
+  // leases as free and takes its share of them; once a survivor has beaten
+  // again after such a beat, that balance is done. The bound is the
+  // survivors' own beats, so a slow machine (a sanitizer build) delays them
+  // without failing the test.
+  auto expired_at = nodes()["node-2"].heartbeat_at + lease_ttl;
+  std::map<std::string, timestamp> beat_after_expiry;
+  std::set<std::string> balanced;
+  bool taken = false;
+  REQUIRE(eventually([&] {
+    for (const auto& [id, n] : nodes()) {
+      if (id == "node-2" || n.heartbeat_at <= expired_at)
+        continue;
+      auto first = beat_after_expiry.try_emplace(id, n.heartbeat_at).first;
+      if (n.heartbeat_at > first->second)
+        balanced.insert(id);
+    }
+    taken = must(db->main().list_leases("node-2")).empty();
+    return taken || balanced.size() == 2;
+  }, 10s));
   auto takeover = std::chrono::steady_clock::now() - killed_at;
   auto takeover_ms = std::chrono::duration_cast<std::chrono::milliseconds>(takeover).count();
   WARN("takeover of " << held_by_2 << " advertisers " << takeover_ms << "ms after SIGKILL (TTL "
                       << lease_ttl.count() << "s, heartbeat " << heartbeat.count() << "ms)");
-  // Silence for the TTL, then the next heartbeat of a survivor takes over.
-  CHECK(takeover < lease_ttl + 4 * heartbeat);
+  CHECK(taken);
   CHECK(nodes()["node-1"].advertisers_owned + nodes()["node-3"].advertisers_owned == advertisers);
   auto after_kill = nodes_over_http(*daemons[0]);
   INFO(after_kill.dump());
