@@ -40,10 +40,12 @@ void commit(committer_actor::stateful_pointer<committer_state> self,
       }
       return;
     }
+    st.writes->failed(now, outcomes.error().message);
     for (auto& w : group)
       w.promise.deliver(to_caf_error(outcomes.error()));
     return;
   }
+  st.writes->succeeded();
   auto it = outcomes->begin();
   for (auto& w : group) {
     auto n = static_cast<std::ptrdiff_t>(w.items.size());
@@ -76,10 +78,12 @@ void flush(committer_actor::stateful_pointer<committer_state> self) {
 committer_actor::behavior_type
 committer(committer_actor::stateful_pointer<committer_state> self,
           std::string store_url, store_options options, std::shared_ptr<const clock> clk,
-          std::shared_ptr<engine_metrics> metrics, std::shared_ptr<engine_observer> observer) {
+          std::shared_ptr<engine_metrics> metrics, std::shared_ptr<write_health> writes,
+          std::shared_ptr<engine_observer> observer) {
   self->state.link.emplace(std::move(store_url), options);
   self->state.clk = std::move(clk);
   self->state.metrics = std::move(metrics);
+  self->state.writes = std::move(writes);
   self->state.observer = std::move(observer);
   return {
     [=](transition_batch& items) -> caf::result<outcome_batch> {

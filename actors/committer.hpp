@@ -10,6 +10,7 @@
 #include "actors/store_link.hpp"
 #include "domain/clock.hpp"
 #include "runtime/metrics.hpp"
+#include "runtime/write_health.hpp"
 
 namespace cdp {
 
@@ -22,6 +23,7 @@ struct committer_state {
   std::optional<store_link> link;
   std::shared_ptr<const clock> clk;
   std::shared_ptr<engine_metrics> metrics;
+  std::shared_ptr<write_health> writes;
   /// Null unless someone watches (cdpload).
   std::shared_ptr<engine_observer> observer;
   std::vector<waiting> queue;
@@ -34,6 +36,7 @@ struct committer_state {
 committer_actor::behavior_type
 committer(committer_actor::stateful_pointer<committer_state> self,
           std::string store_url, store_options options, std::shared_ptr<const clock> clk,
-          std::shared_ptr<engine_metrics> metrics, std::shared_ptr<engine_observer> observer);
+          std::shared_ptr<engine_metrics> metrics, std::shared_ptr<write_health> writes,
+          std::shared_ptr<engine_observer> observer);
 
 } // namespace cdp

@@ -56,9 +56,10 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
   bool clustered = options.registration && store_is_shared(cfg.store.url);
   store_reader_settings reading{options.clk, cfg.backfill_months, cfg.retry,
                                 cfg.reaper.stale_after, cfg.node.lease_ttl, clustered};
+  auto writes = std::make_shared<write_health>();
   for (int i = 0; i < writers_for(cfg.store.url); ++i)
     e.committers.push_back(sys.spawn<caf::detached>(committer, cfg.store.url, store, options.clk,
-                                                    options.metrics, options.observer));
+                                                    options.metrics, writes, options.observer));
   e.reader = sys.spawn<caf::detached>(store_reader, cfg.store.url, store, reading);
   auto queue = std::make_shared<job_queue>(
     job_queue_settings{cfg.pool.max_size, cfg.pool.queue_capacity, cfg.pool.backfill_share});
@@ -103,6 +104,7 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
   desk.clk = options.clk;
   desk.probe = cfg.probe;
   desk.readers = e.operator_readers;
+  desk.writes = writes;
   desk.supervisor = e.supervisor;
   desk.director = e.director;
   desk.pool = e.pool;

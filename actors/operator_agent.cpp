@@ -218,8 +218,9 @@ caf::result<health_report> health(self_ptr self) {
   report->components = {{"store", false, ""},
                         {"director", false, ""},
                         {"supervisor", false, ""},
-                        {"pool", false, ""}};
-  auto remaining = std::make_shared<int>(4);
+                        {"pool", false, ""},
+                        {"writes", false, ""}};
+  auto remaining = std::make_shared<int>(5);
   auto mark = [=](size_t i, bool up, std::string detail) mutable {
     report->components[i].up = up;
     report->components[i].detail = std::move(detail);
@@ -233,6 +234,12 @@ caf::result<health_report> health(self_ptr self) {
   auto down = [=](size_t i) mutable {
     return [=](caf::error& err) mutable { mark(i, false, from_caf_error(err).message); };
   };
+  if (auto failing = c.writes->state())
+    mark(4, false,
+         std::to_string(failing->commits) + " group commits failed in a row since "
+           + to_iso8601(failing->since) + ": " + failing->last_error);
+  else
+    mark(4, true, "the last group commit, if any, succeeded");
   self->request(reader(self), c.ask_timeout, ping_atom_v)
     .then([=](bool) mutable { mark(0, true, "reachable"); }, down(0));
   self->request(c.director, c.ask_timeout, schedule_atom_v)

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actors/interfaces.hpp"
+#include "runtime/write_health.hpp"
 #include "domain/clock.hpp"
 #include "domain/probe.hpp"
 
@@ -34,6 +35,9 @@ struct operator_settings {
   /// Its own store connections (at least one): operators' reads never
   /// queue behind the engine's, and spread over these.
   std::vector<store_reader_actor> readers;
+  /// What the committers last saw: a store that answers reads may still
+  /// refuse every write.
+  std::shared_ptr<const write_health> writes;
   supervisor_actor supervisor;
   director_actor director;
   job_pool_actor pool;

@@ -133,7 +133,7 @@ TEST_CASE("REST: every endpoint answers its JSON over real HTTP") {
   auto health = d.get(v2 + "/health");
   REQUIRE(health.status == 200);
   CHECK(health.doc["status"] == "UP");
-  for (const auto* part : {"store", "director", "supervisor", "pool"})
+  for (const auto* part : {"store", "director", "supervisor", "pool", "writes"})
     CHECK(health.doc["components"][part]["status"] == "UP");
 
   auto trigger = d.post(v2 + "/advertisers/E/trigger");

@@ -244,6 +244,14 @@ TEST_CASE("SQLite on a full disk: a clear error naming the database, backoff, no
                              "space on its disk; cdpbatchd retries until a write succeeds)";
     REQUIRE(poll_until([&] { return d.log_lines_with(full) > 0; }, 15s));
     CHECK(d.log_lines_with("trying again in") > 0);
+    // The store still answers reads; health says that writes do not go through.
+    json health;
+    CHECK(poll_until([&] { return (health = d.get("/health"))["status"] == "DOWN"; }, 10s));
+    INFO(health.dump());
+    CHECK(health["components"]["store"]["status"] == "UP");
+    CHECK(health["components"]["writes"]["status"] == "DOWN");
+    CHECK(health["components"]["writes"]["detail"].get<std::string>().find(
+            "database or disk is full") != std::string::npos);
     // Backing off, not spinning.
     auto ticks = cpu_ticks(daemon);
     std::this_thread::sleep_for(2s);
@@ -260,6 +268,7 @@ TEST_CASE("SQLite on a full disk: a clear error naming the database, backoff, no
     std::filesystem::remove(d.inside() / "filler");
     auto before = d.attempts("E0");
     CHECK(poll_until([&] { return d.attempts("E0") > before + 2; }, 40s));
+    CHECK(poll_until([&] { return d.get("/health")["status"] == "UP"; }, 10s));
     CHECK(poll_until([&] { return d.post("/advertisers", R"({"advertiserId":"G","name":"g","type":"EXISTING"})") == 201; }, 10s));
   }
   {  // read-only: stopped, remounted read-only and started there

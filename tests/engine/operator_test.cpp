@@ -96,7 +96,7 @@ TEST_CASE_METHOD(engine_fixture, "the operator's status, health and watch frame 
   auto h = ask<health_report>(*this, health_atom_v);
   REQUIRE(h);
   CHECK(h->up);
-  CHECK(h->components.size() == 4);
+  CHECK(h->components.size() == 5);
   auto w = ask<watch_frame>(*this, watch_atom_v);
   REQUIRE(w);
   CHECK(w->status.lifecycles.live == 2);
