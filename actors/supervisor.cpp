@@ -1,7 +1,6 @@
 #include "actors/supervisor.hpp"
 
 #include <algorithm>
-#include <string_view>
 #include <unordered_map>
 
 #include <spdlog/spdlog.h>
@@ -120,7 +119,9 @@ void start_in_bulk(self_ptr self, std::vector<advertiser> records, uint64_t list
     }
     auto start_all = [=](month_list rows) {
       auto& st = self->state;
-      std::unordered_map<std::string_view, month_list> by_id;
+      // The keys own their ids: a row's own id moves with it into the
+      // advertiser, which frees it (kept_rows) while later ids are looked up.
+      std::unordered_map<std::string, month_list> by_id;
       for (auto& row : rows)
         by_id[row.advertiser_id].push_back(std::move(row));
       for (const auto& r : *chunk) {
