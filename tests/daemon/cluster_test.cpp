@@ -205,8 +205,14 @@ TEST_CASE_METHOD(cluster_fixture, "three cdpbatchd share one PostgreSQL, one kil
   CHECK(after_kill[1]["advertisersOwned"] == 0);
   CHECK(after_kill[1]["heartbeatAgeSeconds"].get<double>() >= 1.0);
 
-  REQUIRE(eventually(
-    [&] { return all_backfilled(); }, 60s));
+  bool backfilled = eventually([&] { return all_backfilled(); }, 60s);
+  if (!backfilled)
+    for (const auto& a : must(db->main().list_advertisers(false)))
+      if (!a.backfill_completed)
+        for (const auto& m : must(db->main().list_months(a.id)))
+          UNSCOPED_INFO(a.id << " " << m.month.to_string() << " " << to_string(m.status)
+                             << " owner '" << m.owner << "' retries " << m.retry_count);
+  REQUIRE(backfilled);
   for (auto* d : {daemons[0].get(), daemons[2].get()})
     d->signal(SIGTERM);
   for (auto* d : {daemons[0].get(), daemons[2].get()}) {
