@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "actors/interfaces.hpp"
-#include "runtime/write_health.hpp"
 #include "domain/clock.hpp"
 #include "domain/probe.hpp"
+#include "runtime/write_health.hpp"
 
 namespace cdp {
 

@@ -7,9 +7,13 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
+#include <random>
 #include <string>
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -31,11 +35,10 @@ public:
     REQUIRE(::mkdtemp(pattern) != nullptr);
     pg->dir_ = pattern;
     std::filesystem::permissions(pg->dir_, std::filesystem::perms::all);
-    pg->port_ = free_port();
     auto dir = pg->dir_.string();
     REQUIRE(pg->run("initdb -D " + dir + "/data -U postgres -A trust --no-sync -E UTF8 > " + dir
                     + "/initdb.log 2>&1"));
-    REQUIRE(pg->ctl("start"));
+    REQUIRE(pg->start_on_a_free_port());
     REQUIRE(pg->run("createdb -h 127.0.0.1 -p " + std::to_string(pg->port_)
                     + " -U postgres cdpbatch"));
     return pg;
@@ -69,16 +72,46 @@ private:
     return best;
   }
 
+  /// Another process may take the port between the check and the server's
+  /// bind: then the server is tried on another one.
+  bool start_on_a_free_port() {
+    auto log = dir_ / "server.log";
+    for (int tries = 0; tries < 5; ++tries) {
+      port_ = free_port();
+      if (ctl("start"))
+        return true;
+      std::ifstream in{log};
+      std::string said{std::istreambuf_iterator<char>{in}, {}};
+      if (said.find("Address already in use") == std::string::npos) {
+        UNSCOPED_INFO("the scratch PostgreSQL did not start:\n" << said);
+        return false;
+      }
+      std::filesystem::remove(log);
+    }
+    return false;
+  }
+
+  /// Below the kernel's ephemeral range: a port there may be held by some
+  /// client's outgoing connection, which a bind to port 0 would not avoid.
   static int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
+    int low = 32768;
+    std::ifstream{"/proc/sys/net/ipv4/ip_local_port_range"} >> low;
+    if (low <= 20100)
+      low = 60000;
+    std::mt19937 random{std::random_device{}()};
+    std::uniform_int_distribution<int> pick{20000, low - 1};
+    for (;;) {
+      int port = pick(random);
+      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(static_cast<uint16_t>(port));
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      bool taken = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+      ::close(fd);
+      if (!taken)
+        return port;
+    }
   }
 
   bool ctl(const std::string& what) {
