@@ -69,8 +69,8 @@ std::vector<std::string> section(const std::string& title, size_t count, const t
 
 } // namespace
 
-std::string progress_bar(int done, int total, size_t width) {
-  size_t filled = total > 0 ? static_cast<size_t>(std::clamp(done, 0, total)) * width
+std::string progress_bar(int64_t done, int64_t total, size_t width) {
+  size_t filled = total > 0 ? static_cast<size_t>(std::clamp<int64_t>(done, 0, total)) * width
                                 / static_cast<size_t>(total)
                             : 0;
   return "[" + std::string(filled, '#') + std::string(width - filled, '-') + "]";

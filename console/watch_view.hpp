@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "domain/views.hpp"
@@ -22,6 +23,6 @@ std::string render_screen(const watch_frame& frame, screen_size size, const std:
 std::string render_lines(const watch_frame& frame);
 
 /// `[#######-------------]`: `done` of `total` in `width` characters.
-std::string progress_bar(int done, int total, size_t width);
+std::string progress_bar(int64_t done, int64_t total, size_t width);
 
 } // namespace cdp::console

@@ -7,6 +7,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "console/watch_view.hpp"
+
 namespace cdp::load {
 
 namespace {
@@ -37,13 +39,11 @@ std::string progress_bar(const progress_view& p, int width) {
                           p.jobs_per_s, eta_of(p));
   if (p.rss_mb)
     text += fmt::format("  {:.0f} MB", *p.rss_mb);
-  int bar = std::max(10, width - static_cast<int>(text.size()) - 3);
-  double share = p.months_due > 0 ? static_cast<double>(p.months_done)
-                                      / static_cast<double>(p.months_due)
-                                  : 1.0;
-  auto filled = static_cast<int>(std::clamp(share, 0.0, 1.0) * bar);
-  return "[" + std::string(static_cast<size_t>(filled), '#')
-         + std::string(static_cast<size_t>(bar - filled), '-') + "]" + text;
+  auto bar = static_cast<size_t>(std::max(10, width - static_cast<int>(text.size()) - 3));
+  // Nothing due is all done.
+  auto due = p.months_due > 0 ? p.months_due : 1;
+  auto done = p.months_due > 0 ? p.months_done : 1;
+  return console::progress_bar(done, due, bar) + text;
 }
 
 std::string progress_line(const progress_view& p) {

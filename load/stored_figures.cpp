@@ -76,7 +76,6 @@ void outcome_tracker::replace(const std::string& id, advertiser_outcome now) {
   bool is_new = is_new_(id);
   existing_seen_ += first && !is_new;
   auto count = [&](const advertiser_outcome& o, int sign) {
-    ended_ += sign * o.ended;
     new_ended_ += sign * (o.ended && is_new);
     deactivated_ += sign * o.deactivated;
     done_ += sign * o.done;

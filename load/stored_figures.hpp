@@ -39,8 +39,7 @@ public:
   /// them); an advertiser without rows keeps what it had.
   void update(std::span<const month_state> rows);
   bool ended(const std::string& id) const;
-  /// Advertisers ended, NEW ones among them, deactivated ones.
-  int64_t ended_count() const { return ended_; }
+  /// NEW advertisers ended, advertisers deactivated.
   int64_t new_ended_count() const { return new_ended_; }
   int64_t deactivated_count() const { return deactivated_; }
   /// Months of the goal completed, and due of the run's `existing`
@@ -54,7 +53,6 @@ private:
 
   std::function<bool(std::string_view)> is_new_;
   std::unordered_map<std::string, advertiser_outcome> by_id_;
-  int64_t ended_ = 0;
   int64_t new_ended_ = 0;
   int64_t deactivated_ = 0;
   int64_t done_ = 0;

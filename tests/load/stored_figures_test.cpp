@@ -111,7 +111,8 @@ TEST_CASE("an advertiser has ended once its months are done or one used up its r
   CHECK(tracker.new_ended_count() == 1);
   std::vector<month_state> later{row("e1", "2024-12", done)};
   tracker.update(later);
-  CHECK(tracker.ended_count() == 2);
+  CHECK(tracker.ended("e1"));
+  CHECK(tracker.new_ended_count() == 1);
   CHECK(tracker.months_done() == 3);
   CHECK(tracker.deactivated_count() == 0);
 }
