@@ -412,8 +412,11 @@ rest_api::~rest_api() { stop(); }
 status rest_api::start() {
   const auto& cfg = impl_->settings;
   int listening = -1;
+  // httplib's default adds SO_REUSEPORT, with which a second daemon on the
+  // same port would listen too and take half its requests.
   server_->set_socket_options([&listening](int sock) {
-    httplib::default_socket_options(sock);
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     listening = sock;
   });
   int port = cfg.port == 0 ? server_->bind_to_any_port(cfg.host)
@@ -429,14 +432,26 @@ status rest_api::start() {
     ::listen(listening, listen_backlog);
   guard_ = std::make_unique<connection_guard>(port_, cfg.request_timeout);
   impl_->guard = guard_.get();
-  serving_ = std::thread{[this] { server_->listen_after_bind(); }};
+  serving_ = std::thread{[this] {
+    server_->listen_after_bind();
+    served_ = true;
+  }};
   return ok;
 }
 
 void rest_api::stop() {
   if (!serving_.joinable())
     return;
-  server_->stop();
+  // httplib 0.11's stop() does nothing until listen_after_bind() has begun:
+  // a stop right after the start (a daemon that cannot open its admin port)
+  // would wait for ever, so it waits for the loop to run first.
+  while (!served_) {
+    if (server_->is_running()) {
+      server_->stop();
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{1});
+  }
   serving_.join();
   impl_->guard = nullptr;
   guard_.reset();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -62,6 +63,7 @@ private:
   std::unique_ptr<httplib::Server> server_;
   std::unique_ptr<connection_guard> guard_;
   std::thread serving_;
+  std::atomic<bool> served_ = false;
   uint16_t port_ = 0;
 };
 
