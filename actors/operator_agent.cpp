@@ -194,17 +194,18 @@ void count_status(self_ptr self) {
       [=](caf::error& err) { deliver_status(self, relay(err, "the store reader")); });
 }
 
-/// The last count answers at once; one older than status_max_age is
-/// recounted meanwhile, so no caller waits for a count but the first.
+/// A count younger than status_max_age answers at once; past it, every
+/// caller waits for the one recount, so an answer is never older than that
+/// however rarely status is asked, and a burst of callers costs one count.
 caf::result<system_status> current_status(self_ptr self) {
   auto& st = self->state;
-  auto stale = std::chrono::steady_clock::now() - st.counted_at >= cfg(self).status_max_age;
-  if (stale && !st.counting) {
+  auto fresh = std::chrono::steady_clock::now() - st.counted_at < cfg(self).status_max_age;
+  if (st.status && fresh)
+    return *st.status;
+  if (!st.counting) {
     st.counting = true;
     count_status(self);
   }
-  if (st.status)
-    return *st.status;
   auto promise = self->make_response_promise<system_status>();
   st.status_waiters.push_back(promise);
   return promise;
