@@ -194,18 +194,26 @@ void count_status(self_ptr self) {
       [=](caf::error& err) { deliver_status(self, relay(err, "the store reader")); });
 }
 
-/// A count younger than status_max_age answers at once; past it, every
-/// caller waits for the one recount, so an answer is never older than that
-/// however rarely status is asked, and a burst of callers costs one count.
+/// A count younger than status_max_age answers at once, and one past half
+/// that age is recounted meanwhile, so callers asking steadily never wait.
+/// Past status_max_age every caller waits for the one recount: an answer is
+/// never older than that however rarely status is asked.
 caf::result<system_status> current_status(self_ptr self) {
   auto& st = self->state;
-  auto fresh = std::chrono::steady_clock::now() - st.counted_at < cfg(self).status_max_age;
-  if (st.status && fresh)
+  auto age = std::chrono::steady_clock::now() - st.counted_at;
+  auto max_age = cfg(self).status_max_age;
+  auto recount = [&] {
+    if (!st.counting) {
+      st.counting = true;
+      count_status(self);
+    }
+  };
+  if (st.status && age < max_age) {
+    if (age >= max_age / 2)
+      recount();
     return *st.status;
-  if (!st.counting) {
-    st.counting = true;
-    count_status(self);
   }
+  recount();
   auto promise = self->make_response_promise<system_status>();
   st.status_waiters.push_back(promise);
   return promise;

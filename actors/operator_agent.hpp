@@ -26,8 +26,8 @@ struct operator_settings {
   /// errc::timeout (the REST API's 503) instead of waiting.
   std::chrono::milliseconds ask_timeout = std::chrono::seconds{5};
   /// The system status is counted over every advertiser: a count younger
-  /// than this answers everyone (Prometheus, dashboards, the console); past
-  /// it they all wait for one recount.
+  /// than this answers everyone (Prometheus, dashboards, the console), and
+  /// is recounted ahead past half of it; past it they all wait for one recount.
   std::chrono::milliseconds status_max_age = std::chrono::seconds{1};
   /// Attempts shown with an advertiser, failures and backfills in a watch frame.
   int recent_attempts = 10;
