@@ -53,12 +53,10 @@ struct console_daemon {
     std::vector<std::string> argv{program("cdpbatchd"), "--config", config.string(), "--demo"};
     argv.insert(argv.end(), sets.begin(), sets.end());
     daemon = std::make_unique<process>(argv, dir / "daemon.out");
-    const std::string marker = "cdpctl endpoint on ";
-    REQUIRE(eventually([&] { return contains(daemon->output(), marker); }));
-    auto log = daemon->output();
-    auto where = log.substr(log.find(marker) + marker.size());
-    where = where.substr(0, where.find(' '));
-    port = static_cast<uint16_t>(std::stoi(where.substr(where.rfind(':') + 1)));
+    REQUIRE(eventually([&] {
+      port = static_cast<uint16_t>(logged_port(*daemon, "cdpctl endpoint on "));
+      return port > 0;
+    }));
   }
 
   ~console_daemon() {

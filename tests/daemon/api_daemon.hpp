@@ -4,7 +4,6 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -71,16 +70,9 @@ public:
     for (auto& x : extra)
       argv.push_back(std::move(x));
     daemon_ = std::make_unique<process>(argv, dir_.path / "out.log");
-    const std::regex listening{R"(REST API listening on http://127\.0\.0\.1:(\d+)/)"};
-    // The port is read while the output it matched in is alive: a match
-    // points into that string.
     auto up = eventually([&] {
-      auto out = daemon_->output();
-      std::smatch m;
-      if (!std::regex_search(out, m, listening))
-        return false;
-      port_ = std::stoi(m[1]);
-      return true;
+      port_ = logged_port(*daemon_, "REST API listening on http://");
+      return port_ > 0;
     });
     INFO(daemon_->output());
     REQUIRE(up);

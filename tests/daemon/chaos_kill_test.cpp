@@ -162,9 +162,10 @@ TEST_CASE_METHOD(daemon_fixture, "chaos: SIGKILL at 5 seeded instants of a 50-ad
     std::this_thread::sleep_for(std::chrono::milliseconds{static_cast<int64_t>(random() % 20)});
     daemon.signal(SIGKILL);
     REQUIRE(daemon.wait(5s));
-    killed_mid_run += !backfilled();
+    bool ended = backfilled();
+    killed_mid_run += !ended;
     kills_said << "round " << round << ": aimed at " << target << ", killed at " << completed()
-               << " of " << total << (backfilled() ? ", backfill done" : "") << '\n';
+               << " of " << total << (ended ? ", backfill done" : "") << '\n';
   }
   WARN(kills_said.str());
   CHECK(killed_mid_run == kills);

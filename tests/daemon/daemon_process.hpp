@@ -95,4 +95,19 @@ private:
   std::optional<int> exit_code_;
 };
 
+/// The port a daemon logged as "<marker>HOST:PORT" and a space or a slash,
+/// or 0 until that whole address is in its output.
+inline int logged_port(const process& daemon, const std::string& marker) {
+  auto out = daemon.output();
+  auto at = out.find(marker);
+  if (at == std::string::npos)
+    return 0;
+  auto where = out.substr(at + marker.size());
+  auto end = where.find_first_of(" /");
+  auto colon = where.rfind(':', end);
+  if (end == std::string::npos || colon == std::string::npos)
+    return 0;
+  return std::atoi(where.substr(colon + 1, end - colon - 1).c_str());
+}
+
 } // namespace cdp::test

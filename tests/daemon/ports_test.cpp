@@ -1,26 +1,11 @@
 // A daemon whose REST or admin port another daemon holds is refused at start
 // and exits at once: it never shares a port (the kernel would split the
 // requests between the two), and its failed start does not leave it hanging.
-#include <regex>
-
 #include "daemon/daemon_fixture.hpp"
 
 using namespace cdp;
 using namespace cdp::test;
 using namespace std::chrono_literals;
-
-namespace {
-
-/// The port a running daemon logged after `what`, or 0 before it did.
-int logged_port(const process& daemon, const std::string& what) {
-  std::smatch m;
-  auto out = daemon.output();
-  if (!std::regex_search(out, m, std::regex{what + R"(127\.0\.0\.1:(\d+))"}))
-    return 0;
-  return std::stoi(m[1].str());
-}
-
-} // namespace
 
 TEST_CASE_METHOD(daemon_fixture, "a cdpbatchd whose REST or admin port is taken is refused, says which, and exits at once") {
   process first{argv({"--set", "node.id=first"}), dir / "first.out"};
