@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "domain/probe.hpp"
@@ -123,7 +124,17 @@ struct config_result {
 };
 
 config_result load_config(const std::string& path,
-                          const std::vector<std::string>& overrides);
+                          const std::vector<std::string>& overrides,
+                          const config& defaults = {});
+
+/// config.toml as shipped: every key at its default, with its comments.
+std::string_view default_config_text();
+
+/// The defaults of a daemon started without a configuration file: its store
+/// and log under `$XDG_STATE_HOME/cdpbatch` when that names an absolute
+/// folder (the XDG base directory rule), else config.toml's, under var/ in
+/// the working directory.
+config defaults_without_file(const char* xdg_state_home);
 
 /// `postgresql://user:secret@host/db` → `postgresql://user:***@host/db`, for
 /// logs and printed configuration.

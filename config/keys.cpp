@@ -45,6 +45,11 @@ key duration(std::string_view name, Get get) {
             if (!d)
               return "expected a duration such as \"250ms\", \"30s\", \"5m\" or \"1h\", got "
                      + describe(n);
+            // Timers add a duration to the clock in nanoseconds: ten years
+            // is far above any sensible setting and far below an overflow.
+            constexpr std::chrono::milliseconds longest = std::chrono::hours{24 * 3650};
+            if (*d > longest)
+              return "must be at most \"3650d\" (ten years), got " + describe(n);
             get(c) = *d;
             return std::nullopt;
           },

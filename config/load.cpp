@@ -11,7 +11,9 @@
 
 #include "config/config.hpp"
 #include "config/keys.hpp"
+#include "config/paths.hpp"
 #include "domain/duration.hpp"
+#include "domain/utf8.hpp"
 
 namespace cdp {
 
@@ -51,6 +53,12 @@ void walk(config& cfg, const std::string& source, const toml::table& table,
 }
 
 void apply_override(config& cfg, const std::string& text, errors& out, origins& from) {
+  // A TOML file is UTF-8 by definition (toml++ refuses one that is not); the
+  // command line is held to the same rule, and its bytes are not echoed.
+  if (!is_utf8(text)) {
+    out.push_back("--set: an argument that is not valid UTF-8");
+    return;
+  }
   auto source = "--set " + text;
   auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0) {
@@ -77,7 +85,8 @@ bool valid_timezone(const std::string& tz) {
     return true;
   if (tz.empty() || tz.front() == '/' || tz.find("..") != std::string::npos)
     return false;
-  return std::filesystem::is_regular_file("/usr/share/zoneinfo/" + tz);
+  std::error_code ec;
+  return tz.size() < 256 && std::filesystem::is_regular_file("/usr/share/zoneinfo/" + tz, ec);
 }
 
 bool starts_with(const std::string& s, std::string_view prefix) {
@@ -152,15 +161,25 @@ void validate(const config& c, const origins& from, errors& out) {
        "must be longer than 0ms");
   need(c.admin.connection_timeout >= 2 * c.admin.heartbeat_interval, "admin.connection_timeout",
        "must be at least twice admin.heartbeat_interval, or live consoles are dropped");
+  auto check_path = [&](const char* key, const std::string& path, path_use use) {
+    auto problem = path_problem(path, use);
+    need(!problem, key, problem.value_or(""));
+  };
   for (const auto& [key, path] : {std::pair{"admin.tls.cert", c.admin.tls_cert},
                                   std::pair{"admin.tls.key", c.admin.tls_key},
                                   std::pair{"admin.tls.ca", c.admin.tls_ca}})
-    need(path.empty() || std::filesystem::is_regular_file(path), key,
-         "no such file '" + path + "'");
+    if (!path.empty())
+      check_path(key, path, path_use::read_file);
+  if (sqlite)
+    check_path("store.url", c.store.url.substr(std::string_view{"sqlite://"}.size()),
+               path_use::write_file);
+  if (c.job.kind == "command" && !c.job.command_argv.empty()
+      && c.job.command_argv.front().find('/') != std::string::npos)
+    check_path("job.command.argv", c.job.command_argv.front(), path_use::run_program);
   static constexpr std::array levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
   need(std::find(levels.begin(), levels.end(), c.log.level) != levels.end(), "log.level",
        "must be one of trace, debug, info, warn, error, critical, off; got '" + c.log.level + "'");
-  need(!c.log.file.empty(), "log.file", "must name a file");
+  check_path("log.file", c.log.file, path_use::write_file);
   need(c.node.id.size() <= 100
          && c.node.id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                                         "0123456789_.-")
@@ -203,8 +222,9 @@ bool is_loopback_host(const std::string& host) {
 }
 
 config_result load_config(const std::string& path,
-                          const std::vector<std::string>& overrides) {
-  config cfg;
+                          const std::vector<std::string>& overrides,
+                          const config& defaults) {
+  config cfg = defaults;
   errors out;
   origins from;
   if (!path.empty() && !std::filesystem::is_regular_file(path)) {
@@ -231,6 +251,16 @@ config_result load_config(const std::string& path,
   if (!out.empty())
     return {std::nullopt, std::move(out)};
   return {std::move(cfg), {}};
+}
+
+config defaults_without_file(const char* xdg_state_home) {
+  config cfg;
+  if (xdg_state_home == nullptr || xdg_state_home[0] != '/')
+    return cfg;
+  auto dir = std::string{xdg_state_home} + "/cdpbatch";
+  cfg.store.url = "sqlite://" + dir + "/cdpbatch.db";
+  cfg.log.file = dir + "/cdpbatchd.log";
+  return cfg;
 }
 
 std::string redact_password(const std::string& url) {

@@ -1,4 +1,5 @@
 #include "domain/month_state.hpp"
+#include "domain/utf8.hpp"
 
 #include <algorithm>
 
@@ -32,23 +33,6 @@ std::string_view to_string(month_event event) {
   }
   return "unknown";
 }
-
-namespace {
-
-/// Length of the valid UTF-8 sequence starting at `s[i]`, or 0 if invalid.
-size_t utf8_sequence(std::string_view s, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  auto c = byte(i);
-  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-  if (n == 0 || i + n > s.size() || (n == 2 && c < 0xC2))
-    return 0;
-  for (size_t k = 1; k < n; ++k)
-    if ((byte(i + k) & 0xC0) != 0x80)
-      return 0;
-  return n;
-}
-
-} // namespace
 
 std::string truncate_error_message(std::string_view message) {
   // Error text comes from jobs and programs: PostgreSQL refuses invalid

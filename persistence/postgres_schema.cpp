@@ -1,5 +1,7 @@
 #include "persistence/postgres_schema.hpp"
+#include "persistence/schema_versions.hpp"
 
+#include <iterator>
 #include <span>
 
 namespace cdp::pg {
@@ -142,6 +144,9 @@ ALTER TABLE month_attempts ADD COLUMN probe BOOLEAN NOT NULL DEFAULT false;
 DROP INDEX idx_aps_advertiser_id;
 )sql"},
 };
+static_assert(std::size(migrations) == postgres_schema_version
+                && migrations[std::size(migrations) - 1].version == postgres_schema_version,
+              "persistence/schema_versions.hpp names the last migration");
 
 // The lock key is per schema, so test cases in their own schemas migrate in
 // parallel while two daemons on one schema take turns.
@@ -179,14 +184,13 @@ failure too_new(int found) {
   return make_failure(errc::schema_too_new,
                       "the PostgreSQL database has schema version " + std::to_string(found)
                         + " but this cdpbatch knows only up to "
-                        + std::to_string(latest_schema_version())
+                        + std::to_string(postgres_schema_version)
                         + ": it was migrated by a newer cdpbatch; run that version or "
                           "restore a matching backup");
 }
 
 } // namespace
 
-int latest_schema_version() { return std::span{migrations}.back().version; }
 
 status migrate(connection& conn) {
   return conn.transact([&]() -> status {
@@ -197,7 +201,7 @@ status migrate(connection& conn) {
     auto current = recorded_version(conn);
     if (!current)
       return std::move(current).error();
-    if (*current > latest_schema_version())
+    if (*current > postgres_schema_version)
       return too_new(*current);
     for (const auto& m : migrations) {
       if (m.version <= *current)

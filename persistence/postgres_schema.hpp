@@ -7,9 +7,6 @@
 
 namespace cdp::pg {
 
-/// The schema version this binary writes.
-int latest_schema_version();
-
 /// Applies the migrations the database lacks in one transaction, under an
 /// advisory lock so daemons starting together do not race. Tables go into
 /// the connection's search_path (tests give each case its own schema).

@@ -1,4 +1,5 @@
 #include "persistence/sqlite_schema.hpp"
+#include "persistence/schema_versions.hpp"
 
 #include <array>
 
@@ -135,6 +136,9 @@ constexpr std::array migrations{
   migration{2, v2_nodes_and_leases},
   migration{3, v3_probe_attempts},
 };
+static_assert(migrations.size() == sqlite_schema_version
+                && migrations.back().version == sqlite_schema_version,
+              "persistence/schema_versions.hpp names the last migration");
 
 constexpr const char* create_schema_version = R"sql(
 CREATE TABLE IF NOT EXISTS schema_version (
@@ -159,7 +163,6 @@ int read_version(connection& db) {
 
 } // namespace
 
-int latest_schema_version() { return migrations.back().version; }
 
 int recorded_schema_version(connection& db) {
   {
@@ -175,11 +178,11 @@ void migrate(connection& db, timestamp now) {
   write_transaction tx{db};
   db.exec_script(create_schema_version);
   auto current = read_version(db);
-  if (current > latest_schema_version())
+  if (current > sqlite_schema_version)
     throw error{make_failure(
       errc::schema_too_new,
       "sqlite " + db.path() + ": the database has schema version " + std::to_string(current)
-        + " but this cdpbatch knows only up to " + std::to_string(latest_schema_version())
+        + " but this cdpbatch knows only up to " + std::to_string(sqlite_schema_version)
         + ": it was migrated by a newer cdpbatch; run that version (or point store.url at "
           "another database)")};
   for (const auto& m : migrations) {

@@ -5,9 +5,6 @@
 
 namespace cdp::sqlite {
 
-/// The newest schema version this binary knows.
-int latest_schema_version();
-
 /// The version recorded in `schema_version`, 0 for a database never migrated.
 int recorded_schema_version(connection& db);
 

@@ -1,6 +1,8 @@
 // cdpbatchd: the daemon. Options, configuration, store, engine; then it runs
 // until SIGINT/SIGTERM and drains.
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -20,6 +22,7 @@
 #include "runtime/logging.hpp"
 #include "runtime/system_clock.hpp"
 #include "tools/demo.hpp"
+#include "tools/version.hpp"
 
 namespace {
 
@@ -82,6 +85,16 @@ std::string host_name() {
 
 std::string node_name(const cdp::config& cfg) {
   return cfg.node.id.empty() ? host_name() : cfg.node.id;
+}
+
+/// The store's URL with a SQLite file as an absolute path: where it is.
+std::string where(const std::string& url) {
+  constexpr std::string_view sqlite = "sqlite://";
+  if (url.rfind(sqlite, 0) != 0)
+    return cdp::redact_password(url);
+  std::error_code ec;
+  auto file = std::filesystem::absolute(url.substr(sqlite.size()), ec);
+  return ec ? url : std::string{sqlite} + file.string();
 }
 
 int run(const cdp::config& cfg, bool demo) {
@@ -185,17 +198,32 @@ int main(int argc, char** argv) {
   std::string config_path = "config.toml";
   std::vector<std::string> overrides;
   bool check_only = false;
+  bool print_defaults = false;
   bool demo = false;
-  app.set_version_flag("--version", std::string{"cdpbatchd " CDP_VERSION});
-  app.add_option("-c,--config", config_path, "configuration file (TOML)");
+  app.set_version_flag("--version", cdp::version_line("cdpbatchd"));
+  auto* config_option = app.add_option(
+    "-c,--config", config_path,
+    "configuration file (TOML); without it ./config.toml, or the built-in defaults when "
+    "there is none");
   app.add_option("--set", overrides, "override a key: --set retry.max_retries=5 (repeatable)")
     ->type_name("KEY=VALUE");
   app.add_flag("--check-config", check_only,
                "validate the configuration, print the effective values and exit");
+  app.add_flag("--print-default-config", print_defaults,
+               "print the default configuration file, every key commented, and exit");
   app.add_flag("--demo", demo, "create the demo advertisers when the store is empty");
   CLI11_PARSE(app, argc, argv);
+  if (print_defaults) {
+    std::cout << cdp::default_config_text();
+    return 0;
+  }
 
-  auto loaded = cdp::load_config(config_path, overrides);
+  std::error_code ec;
+  bool without_file = config_option->count() == 0 && !std::filesystem::exists(config_path, ec);
+  auto loaded = without_file ? cdp::load_config("", overrides,
+                                                cdp::defaults_without_file(
+                                                  std::getenv("XDG_STATE_HOME")))
+                             : cdp::load_config(config_path, overrides);
   if (!loaded.value) {
     for (const auto& e : loaded.errors)
       std::cerr << "cdpbatchd: config error: " << e << '\n';
@@ -203,7 +231,9 @@ int main(int argc, char** argv) {
   }
   const auto& cfg = *loaded.value;
   if (check_only) {
-    std::cout << "# effective configuration (" << config_path << ")\n" << cdp::render_config(cfg);
+    std::cout << "# effective configuration ("
+              << (without_file ? "built-in defaults: no configuration file" : config_path)
+              << ")\n" << cdp::render_config(cfg);
     return 0;
   }
   // Stop signals are taken by sigwait in run(); every thread started from
@@ -214,6 +244,10 @@ int main(int argc, char** argv) {
     std::cerr << "cdpbatchd: " << logging.error().message << '\n';
     return 2;
   }
+  if (without_file)
+    spdlog::info("no configuration file (no --config and no ./{}): running on built-in defaults, "
+                 "store {}, REST {}, admin {}; cdpbatchd --print-default-config writes them out",
+                 config_path, where(cfg.store.url), cfg.http.listen, cfg.admin.listen);
   auto code = run(cfg, demo);
   spdlog::shutdown();
   return code;

@@ -17,6 +17,7 @@
 #include "console/terminal.hpp"
 #include "console/watch_view.hpp"
 #include "domain/duration.hpp"
+#include "tools/version.hpp"
 
 namespace {
 
@@ -106,7 +107,7 @@ int run(const options& opt, const command& cmd) {
 
 int main(int argc, char** argv) {
   CLI::App app{"cdpctl - the admin console of cdpbatchd (CAF remote actors, mutual TLS)"};
-  app.set_version_flag("--version", std::string{"cdpctl " CDP_VERSION});
+  app.set_version_flag("--version", cdp::version_line("cdpctl"));
   app.require_subcommand(1);
   // Global options may come after the command too: cdpctl status --connect h:p.
   app.fallthrough();

@@ -68,9 +68,31 @@ public:
     };
     if (chance(10))
       return random_bytes(16);
+    if (chance(15))
+      return "\"" + path() + "\"";
     if (chance(5))
       return "\"" + std::string(below(5000), 'x') + "\"";
     return pick(pool);
+  }
+
+  /// A path the OS may refuse: too long, through a file, a folder, a
+  /// device, missing; sometimes as a store URL.
+  std::string path() {
+    static const std::vector<std::string> parts{
+      "", ".", "..", "tmp", "etc", "passwd", "proc", "self", "mem", "dev", "null", "x.db",
+      "no-such-folder", "var", "log", "root", "sys", "kernel", "\\u0001", "a b",
+    };
+    std::string out = chance(40) ? "sqlite://" : "";
+    if (chance(70))
+      out += "/";
+    for (size_t i = below(6) + 1; i > 0; --i) {
+      out += chance(8) ? std::string(below(600) + 200, 'p') : pick(parts);
+      if (i > 1)
+        out += "/";
+    }
+    if (chance(5))
+      out += std::string(below(5000), '/');
+    return out;
   }
 
   /// A file: a few sections and keys in random order, sometimes broken.
@@ -132,6 +154,10 @@ TEST_CASE("random TOML files and --set values end in a configuration or clear er
       out << text;
     }
     INFO("file:\n" << text);
+    std::string sets;
+    for (const auto& o : overrides)
+      sets += "\n  --set " + o;
+    INFO("overrides:" << sets);
     cdp::config_result r;
     REQUIRE_NOTHROW(r = cdp::load_config(file.string(), overrides));
     check_outcome(r);
