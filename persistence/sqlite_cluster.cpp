@@ -118,9 +118,10 @@ void sqlite_store::lock_database_file() {
   auto path = db_->path() + ".lock";
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0)
-    throw error{make_failure(errc::store_unavailable, "sqlite " + db_->path()
-                                                        + ": cannot open the lock file " + path
-                                                        + ": " + std::strerror(errno))};
+    throw error{make_failure(errc::store_unavailable,
+                             "sqlite " + db_->path() + ": cannot open the lock file " + path
+                               + ": " + std::strerror(errno)
+                               + disk_hint(SQLITE_CANTOPEN, db_->path()))};
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     auto holder = holder_of(fd);
     ::close(fd);

@@ -26,8 +26,9 @@ errc code_for(int rc) {
   }
 }
 
-/// What an operator should know about the disk when a write failed: SQLite
-/// says "unable to open database file" on a read-only file system.
+} // namespace
+
+// SQLite says only "unable to open database file" on a read-only file system.
 std::string disk_hint(int rc, const std::string& path) {
   auto folder = std::filesystem::path{path}.parent_path();
   struct statvfs fs {};
@@ -37,8 +38,6 @@ std::string disk_hint(int rc, const std::string& path) {
     return " (free space on its disk; cdpbatchd retries until a write succeeds)";
   return "";
 }
-
-} // namespace
 
 // -- statement ------------------------------------------------------------------
 

@@ -18,6 +18,10 @@
 // statements, and the statement deadline. Private to persistence/.
 namespace cdp::sqlite {
 
+/// What an operator should know about the disk holding `path` when a write
+/// failed with SQLite result `rc` (read-only, full), or "".
+std::string disk_hint(int rc, const std::string& path);
+
 /// A failed SQLite call, thrown inside the backend and turned back into a
 /// `failure` value at the store's boundary by `guarded`.
 struct error {

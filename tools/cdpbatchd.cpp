@@ -52,19 +52,32 @@ struct opened_store {
   bool stopped = false;
 };
 
-/// Opens and migrates the store; an unreachable database is retried with
-/// backoff (1s doubling to 30s) until it answers or the operator stops us.
-opened_store open_with_retry(const cdp::config& cfg) {
+std::string host_name() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return host;
+}
+
+/// Opens and migrates the store and registers this node on it; an
+/// unreachable database (a read-only disk too) is retried with backoff (1s
+/// doubling to 30s) until it answers or the operator stops us.
+opened_store open_with_retry(const cdp::config& cfg, const cdp::node_registration& me,
+                             const cdp::system_clock& clk) {
   for (int failures = 1;; ++failures) {
     auto db = cdp::open_store(cfg.store.url);
     if (db) {
-      auto migrated = (*db)->migrate();
-      if (migrated)
+      // Holds the node id (PostgreSQL) or the database file (SQLite) for the
+      // process's life: a second live daemon is refused here, before it
+      // touches anything, while a restart after kill -9 goes through at once.
+      auto ready = (*db)->migrate();
+      if (ready)
+        ready = (*db)->register_node(me, clk.now());
+      if (ready)
         return {std::move(*db)};
-      db = migrated.error();
+      db = ready.error();
     }
     if (db.error().code != cdp::errc::store_unavailable) {
-      spdlog::critical("store: {}", db.error().message);
+      spdlog::critical("cannot start: {}", db.error().message);
       return {};
     }
     auto delay = cdp::reconnect_delay(failures);
@@ -75,12 +88,6 @@ opened_store open_with_retry(const cdp::config& cfg) {
       return {nullptr, true};
     }
   }
-}
-
-std::string host_name() {
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  return host;
 }
 
 std::string node_name(const cdp::config& cfg) {
@@ -105,17 +112,9 @@ int run(const cdp::config& cfg, bool demo) {
                CDP_VERSION, node, cdp::redact_password(cfg.store.url),
                cfg.job.kind, cdp::format_duration(cfg.schedule.tick_interval),
                clk->current_month().to_string());
-  auto [db, stopped] = open_with_retry(cfg);
+  auto [db, stopped] = open_with_retry(cfg, {node, host_name(), ::getpid()}, *clk);
   if (!db)
     return stopped ? 0 : 1;
-  // Holds the node id (PostgreSQL) or the database file (SQLite) for the
-  // process's life: a second live daemon is refused here, before it touches
-  // anything, while a restart after kill -9 goes through at once.
-  if (auto registered = db->register_node({node, host_name(), ::getpid()}, clk->now());
-      !registered) {
-    spdlog::critical("cannot start: {}", registered.error().message);
-    return 1;
-  }
   auto recovered = db->recover_node(node, clk->now());
   if (!recovered) {
     spdlog::critical("store: recovering this node's interrupted months failed: {}",
