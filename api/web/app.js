@@ -80,7 +80,14 @@ function el(tag, attrs, ...children) {
 
 function setText(id, value) { $(id).textContent = value ?? "–"; }
 
-function fill(tbody, rows) { tbody.replaceChildren(...rows); }
+// A table's rows, or one row saying it is empty.
+function fill(tbody, rows, empty) {
+  if (rows.length === 0 && empty) {
+    const cols = tbody.parentElement.tHead ? tbody.parentElement.tHead.rows[0].cells.length : 1;
+    rows = [el("tr", {}, el("td", { class: "none", colSpan: cols }, empty))];
+  }
+  tbody.replaceChildren(...rows);
+}
 
 function time(iso) {
   if (!iso) return "–";
@@ -197,7 +204,7 @@ function showRunning(jobs, total) {
       el("td", {}, j.processingMonth),
       el("td", {}, String(j.attempt)),
       el("td", { title: "since " + time(j.startedAt) }, seconds(j.runningSeconds)),
-      el("td", {}, j.node))));
+      el("td", {}, j.node))), "nothing running");
   $("running-more").hidden = total <= jobs.length;
   $("running-more").textContent = `${total - jobs.length} more not shown`;
 }
@@ -208,7 +215,7 @@ function showFailures(failures) {
       el("td", {}, advertiserLink(f.advertiserId)),
       el("td", {}, f.processingMonth),
       el("td", {}, time(f.finishedAt || f.startedAt)),
-      el("td", { class: "error-text" }, f.errorMessage || f.outcome))));
+      el("td", { class: "error-text" }, f.errorMessage || f.outcome))), "no failed attempt");
 }
 
 async function overview() {
@@ -246,12 +253,21 @@ function listQuery() {
   return "/advertisers?" + q.toString();
 }
 
-// A search is a prefix: the list from the typed id on (the API pages by
-// id), cut where ids stop beginning with it; the id itself is asked for on
-// its own, as `after` excludes it.
+// The id characters in the order ids sort (by their bytes).
+const ID_CHARS = "-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+
+// The greatest id below `id`: the list `after` it begins with `id` itself.
+function justBefore(id) {
+  const last = ID_CHARS.indexOf(id[id.length - 1]);
+  const stem = id.slice(0, -1);
+  return last === 0 ? stem : (stem + ID_CHARS[last - 1]).padEnd(50, "z");
+}
+
+// A search is a prefix: the list from the typed id on, cut where ids stop
+// beginning with it.
 async function advertiserRows() {
   const search = view.search;
-  if (search && view.cursors.length === 1 && view.cursors[0] === "") view.cursors[0] = search;
+  if (search && view.cursors.length === 1) view.cursors[0] = justBefore(search);
   const page = await get(listQuery());
   let rows = page.advertisers;
   let next = page.next;
@@ -259,19 +275,11 @@ async function advertiserRows() {
     const matching = rows.filter((a) => a.advertiserId.startsWith(search));
     if (matching.length < rows.length) next = null;
     rows = matching;
-    if (view.cursors.length === 1) {
-      try {
-        const exact = await get("/advertisers/" + encodeURIComponent(search));
-        if (!view.lifecycle || exact.lifecycle === view.lifecycle) rows.unshift(exact);
-      } catch (e) {
-        if (e.status !== 404 && e.status !== 400) throw e;
-      }
-    }
   }
   view.next = next;
   // The list has no `why` and `eta`: each row on the page is described.
   const details = await limited(rows, DESCRIBE_PARALLEL, (a) =>
-    a.why !== undefined ? a : get("/advertisers/" + encodeURIComponent(a.advertiserId)).catch(() => null));
+    get("/advertisers/" + encodeURIComponent(a.advertiserId)).catch(() => null));
   return rows.map((a, i) => Object.assign({}, a, details[i] || {}));
 }
 
@@ -349,7 +357,8 @@ async function describeSelected() {
     el("tr", { class: "outcome-" + a.outcome },
       el("td", {}, a.processingMonth), el("td", {}, String(a.attempt) + (a.probe ? " (probe)" : "")),
       el("td", {}, time(a.startedAt)), el("td", {}, time(a.finishedAt)),
-      el("td", {}, a.outcome), el("td", {}, a.node), el("td", { class: "error-text" }, a.errorMessage || ""))));
+      el("td", {}, a.outcome), el("td", {}, a.node), el("td", { class: "error-text" }, a.errorMessage || ""))),
+    "no attempt yet");
 }
 
 // One round at a time: a refresh asked for during a round runs once after it.

@@ -65,7 +65,7 @@ TEST_CASE("the operator's page shows what the API says and its buttons do what t
     return s["lifecycles"]["LIVE"] == 3 && s["lifecycles"]["DEACTIVATED"] == 1 && s["runningJobs"] == 0;
   }));
 
-  browser b{std::filesystem::temp_directory_path() / ("cdp-web-" + std::to_string(::getpid()))};
+  browser b;
   auto page = "http://127.0.0.1:" + std::to_string(d.port()) + "/";
   b.open(page);
 
@@ -77,7 +77,7 @@ TEST_CASE("the operator's page shows what the API says and its buttons do what t
     b.type("#token-input", "not-it\n");
     REQUIRE(api_daemon::eventually([&] { return b.shown("#login-error"); }));
     CHECK_FALSE(b.shown("#dashboard"));
-    CHECK(b.console_errors().empty());
+    CHECK(b.console_errors() == std::vector<std::string>{});
   }
 
   SECTION("with the token its numbers equal the API's, and actions change the store") {
@@ -145,7 +145,7 @@ TEST_CASE("the operator's page shows what the API says and its buttons do what t
     b.click("#month-grid .cell[data-month='2023-01']");
     REQUIRE(api_daemon::eventually([&] { return b.text("#attempts-title") == "Attempts of 2023-01"; }));
     b.screenshot(shots() / "advertiser-detail.png");
-    CHECK(b.console_errors().empty());
+    CHECK(b.console_errors() == std::vector<std::string>{});
 
     // Deactivate asks first: cancelled, nothing changes.
     b.open(page + "#advertiser=B");
@@ -198,7 +198,7 @@ TEST_CASE("the operator's page shows what the API says and its buttons do what t
     REQUIRE(api_daemon::eventually([&] { return in_store(d, "D"); }));
     REQUIRE(api_daemon::eventually([&] { return b.text("#detail-id") == "D"; }));
     CHECK(d.get(v2 + "/advertisers/D").doc["name"] == "Advertiser D");
-    CHECK(b.console_errors().empty());
+    CHECK(b.console_errors() == std::vector<std::string>{});
   }
 }
 
@@ -212,7 +212,7 @@ TEST_CASE("the operator's page pages through advertisers and never asks for them
     REQUIRE(d.post(v2 + "/advertisers", json{{"advertiserId", id}, {"type", "EXISTING"}}.dump()).status
             == 201);
   }
-  browser b{std::filesystem::temp_directory_path() / ("cdp-web-pages-" + std::to_string(::getpid()))};
+  browser b;
   // No token configured: no prompt.
   b.open("http://127.0.0.1:" + std::to_string(d.port()) + "/");
   REQUIRE(api_daemon::eventually([&] { return b.shown("#dashboard") && b.rounds() > 0; }));
@@ -244,5 +244,5 @@ TEST_CASE("the operator's page pages through advertisers and never asks for them
     INFO(url);
     CHECK(url.get<std::string>().find("limit=25") != std::string::npos);
   }
-  CHECK(b.console_errors().empty());
+  CHECK(b.console_errors() == std::vector<std::string>{});
 }

@@ -24,11 +24,17 @@ inline const std::string chromedriver_binary = "/usr/bin/chromedriver";
 /// one chromedriver process on a port it chose, one browser session.
 class browser {
 public:
-  explicit browser(const std::filesystem::path& scratch) {
+  browser() {
     INFO("install them with tools/setup.sh (Debian packages chromium, chromium-driver)");
     REQUIRE(std::filesystem::exists(chromium_binary));
     REQUIRE(std::filesystem::exists(chromedriver_binary));
-    std::filesystem::create_directories(scratch);
+    // A folder of its own each time: a log or profile left by the last
+    // browser would be read as this one's.
+    static int counter = 0;
+    scratch_ = std::filesystem::temp_directory_path()
+               / ("cdp-web-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::create_directories(scratch_);
+    const auto& scratch = scratch_;
     driver_ = std::make_unique<process>(
       std::vector<std::string>{chromedriver_binary, "--port=0"}, scratch / "chromedriver.log");
     int port = 0;
@@ -47,7 +53,7 @@ public:
     http_->set_read_timeout(std::chrono::seconds{60});
     // Root needs --no-sandbox; a profile of its own keeps runs apart.
     nlohmann::json args = {"--headless=new", "--no-sandbox", "--disable-gpu",
-                           "--disable-dev-shm-usage", "--window-size=1440,1000",
+                           "--disable-dev-shm-usage", "--window-size=1440,1400",
                            "--user-data-dir=" + (scratch / "profile").string()};
     nlohmann::json caps = {
       {"capabilities",
@@ -63,6 +69,10 @@ public:
   ~browser() {
     if (!session_.empty() && http_)
       http_->Delete(session_.c_str());
+    driver_.reset();
+    // A browser process still closing may hold the profile: no throw here.
+    std::error_code ignored;
+    std::filesystem::remove_all(scratch_, ignored);
   }
   browser(const browser&) = delete;
   browser& operator=(const browser&) = delete;
@@ -145,7 +155,7 @@ private:
   nlohmann::json send(const std::string& method, const std::string& path, const nlohmann::json& body) {
     auto r = method == "GET" ? http_->Get(path.c_str())
                              : http_->Post(path.c_str(), body.dump(), "application/json");
-    INFO("WebDriver " << method << " " << path);
+    INFO("WebDriver " << method << " " << path << ": " << httplib::to_string(r.error()));
     REQUIRE(r);
     auto doc = nlohmann::json::parse(r->body, nullptr, false);
     INFO(r->body.substr(0, 2000));
@@ -178,6 +188,7 @@ private:
     return out;
   }
 
+  std::filesystem::path scratch_;
   std::unique_ptr<process> driver_;
   std::unique_ptr<httplib::Client> http_;
   std::string session_;
