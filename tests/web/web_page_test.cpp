@@ -18,11 +18,12 @@ const std::string token = "s3cret";
 std::filesystem::path shots() { return std::filesystem::path{CDP_SCREENSHOT_DIR}; }
 
 /// A daemon whose month job fails for advertisers named BAD*, with retries
-/// a few milliseconds apart so they end deactivated within the test.
+/// a few milliseconds apart so they end deactivated within the test, and
+/// takes its time for SLOW* ones, so their backfill can be seen.
 std::vector<std::string> failing_command_job() {
   return {"--set", "http.token=" + token,
           "--set", "job.kind=command",
-          "--set", R"(job.command.argv=["/bin/sh", "-c", "case {advertiser} in BAD*) echo 'source table locked' >&2; exit 3;; esac"])",
+          "--set", R"(job.command.argv=["/bin/sh", "-c", "case {advertiser} in BAD*) echo 'source table locked' >&2; exit 3;; SLOW*) sleep 0.4;; esac"])",
           "--set", "retry.backoff_base=20ms",
           "--set", "retry.backoff_max=40ms"};
 }
@@ -189,15 +190,21 @@ TEST_CASE("the operator's page shows what the API says and its buttons do what t
     // Create, from the dialog, after a confirmation.
     b.click("#create-open");
     REQUIRE(api_daemon::eventually([&] { return b.shown("#create"); }));
-    b.type("#create-id", "D");
-    b.type("#create-name", "Advertiser D");
+    b.type("#create-id", "SLOW-D");
+    b.type("#create-name", "Advertiser D (slow months)");
     b.click("#create-ok");
     REQUIRE(api_daemon::eventually([&] { return b.shown("#confirm"); }));
-    CHECK(b.text("#confirm-text") == "Create advertiser D (NEW)?");
+    CHECK(b.text("#confirm-text") == "Create advertiser SLOW-D (NEW)?");
     b.click("#confirm-ok");
-    REQUIRE(api_daemon::eventually([&] { return in_store(d, "D"); }));
-    REQUIRE(api_daemon::eventually([&] { return b.text("#detail-id") == "D"; }));
-    CHECK(d.get(v2 + "/advertisers/D").doc["name"] == "Advertiser D");
+    REQUIRE(api_daemon::eventually([&] { return in_store(d, "SLOW-D"); }));
+    REQUIRE(api_daemon::eventually([&] { return b.text("#detail-id") == "SLOW-D"; }));
+    CHECK(d.get(v2 + "/advertisers/SLOW-D").doc["name"] == "Advertiser D (slow months)");
+    // Its backfill as it runs: the README's picture.
+    REQUIRE(api_daemon::eventually([&] {
+      return b.run("return document.querySelectorAll('#month-grid .st-COMPLETED').length;") >= 4
+             && b.shown("#month-grid .st-RUNNING");
+    }));
+    b.screenshot(shots() / "backfilling.png");
     CHECK(b.console_errors() == std::vector<std::string>{});
   }
 }
