@@ -90,8 +90,10 @@ TEST_CASE("REST: a malformed or oversized import file is refused whole and nothi
   api_daemon d{each_backend(), {"--set", "http.max_body=2048"}};
   if (!d)
     return;
-  REQUIRE(d.post("/api/v2/batch/advertisers", R"({"advertiserId":"there","type":"NEW"})").status
-          == 201);
+  // EXISTING, once its month ran: nothing changes it until the next tick (1h).
+  REQUIRE(d.post("/api/v2/batch/advertisers", R"({"advertiserId":"there","type":"EXISTING"})")
+            .status == 201);
+  REQUIRE(ran(d, "there"));
   auto before = d.dump();
   // Each file's first rows are good: they must not be written either.
   auto bad_header = d.post(bulk, "id,type\nm-1,NEW\n");
@@ -116,11 +118,13 @@ TEST_CASE("REST: an import dry run reports what it would do and writes nothing")
   api_daemon d{each_backend(), {}};
   if (!d)
     return;
-  REQUIRE(d.post("/api/v2/batch/advertisers", R"({"advertiserId":"there","type":"NEW"})").status
-          == 201);
+  // EXISTING, once its month ran: nothing changes it until the next tick (1h).
+  REQUIRE(d.post("/api/v2/batch/advertisers", R"({"advertiserId":"there","type":"EXISTING"})")
+            .status == 201);
+  REQUIRE(ran(d, "there"));
   auto before = d.dump();
   auto a = d.post(bulk + "?dryRun=true",
-                  "advertiserId,type\nthere,NEW\nthere,EXISTING\ndry-1,NEW\nx y,NEW\n");
+                  "advertiserId,type\nthere,EXISTING\nthere,NEW\ndry-1,NEW\nx y,NEW\n");
   INFO(a.body);
   REQUIRE(a.status == 200);
   CHECK(a.doc["dryRun"] == true);
