@@ -86,6 +86,15 @@ inline operator_actor::behavior_type scripted_operator(operator_actor::pointer,
       log->add("create " + token + " " + std::to_string(rs.size()) + " advertisers");
       return static_cast<int64_t>(rs.size());
     },
+    [=](import_atom, const std::string& token, const import_batch& batch) {
+      log->add("import " + token + " " + std::to_string(batch.lines.size()) + " rows"
+               + (batch.dry_run ? " (dry run)" : ""));
+      import_report report;
+      report.dry_run = batch.dry_run;
+      report.rows = static_cast<int64_t>(batch.lines.size());
+      report.created = report.rows;
+      return report;
+    },
     [=](months_atom, const id_list& ids) {
       log->add("months of " + std::to_string(ids.size()));
       return month_list{};
