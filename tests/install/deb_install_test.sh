@@ -9,12 +9,16 @@ set -euo pipefail
 
 build=$(realpath "$1")
 work=$build/install-test
+# The clean root, made once by debootstrap (about 2 minutes) and never changed:
+# each run installs into an overlay of it whose changes live in a tmpfs, so a
+# fresh root costs nothing and is gone at unmount.
+minbase=$work/bookworm-minbase
+scratch=$work/scratch
 root=$work/root
-# A finished minbase root, made once (about 2 minutes) and unpacked per run.
-cache=$work/bookworm-minbase.tar
-# The dependencies' .debs, downloaded once: apt still resolves them from the
-# package's Depends every run.
-archives=$work/archives
+# apt's package lists and the dependencies' .debs persist (apt still resolves
+# the package's Depends every run; it only does not download them again).
+lists=$work/apt/lists
+archives=$work/apt/archives
 mirror=${CDPBATCH_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 fail() {
@@ -37,20 +41,22 @@ cleanup() {
   done
 }
 trap cleanup EXIT
+mount_in() { # mount arguments..., the last one the mount point
+  mount "$@"
+  mounts+=("${!#}")
+}
 
-# rm -r must never reach through a mount into the host (a bound /dev): a run
-# that was killed may have left its mounts, deepest last in findmnt's list.
-remove_tree() {
-  local left
-  left=$(findmnt -rn -o TARGET | grep -F "$1/" | tac || true)
-  [[ -z $left ]] || xargs -r -d '\n' umount <<<"$left" || true
+# A run that was killed may have left its mounts; rm -r must never reach
+# through one into the host.
+release_mounts_under() {
+  findmnt -rn -o TARGET | grep -F "$1/" | tac | xargs -r -d '\n' umount || true
   if findmnt -rn -o TARGET | grep -qF "$1/"; then
     fail "something is still mounted under $1: unmount it, then rerun"
   fi
-  rm -rf --one-file-system "$1"
 }
 
-mkdir -p "$work" "$archives"
+release_mounts_under "$work"
+mkdir -p "$work"
 started=$SECONDS
 
 step "building the .deb"
@@ -62,51 +68,59 @@ debs=("$work"/packages/cdpbatch_*.deb)
 deb=${debs[0]}
 
 depends=$(dpkg-deb -f "$deb" Depends)
+# libssl3 is not linked by the binaries themselves but by CAF's openssl
+# module: it is checked in the root, where apt must have pulled it.
 for lib in libcaf-core libcaf-io libcaf-openssl libpq5 libsqlite3 libspdlog libfmt \
-           libprometheus-cpp-core libssl3 adduser; do
+           libprometheus-cpp-core adduser; do
   [[ $depends == *"$lib"* ]] || fail "Depends lacks $lib: $depends"
 done
 [[ $(dpkg-deb -I "$deb" conffiles) == /etc/cdpbatch/config.toml ]] ||
   fail "/etc/cdpbatch/config.toml is not the package's conffile"
 
-if [[ ! -f $cache ]]; then
+if [[ ! -d $minbase ]]; then
   step "making the clean Debian 12 root once: debootstrap --variant=minbase bookworm"
-  remove_tree "$work/bootstrap"
-  debootstrap --variant=minbase bookworm "$work/bootstrap" "$mirror" > "$work/debootstrap.log" 2>&1 ||
+  rm -rf --one-file-system "$minbase.part" "$work/apt"
+  debootstrap --variant=minbase bookworm "$minbase.part" "$mirror" > "$work/debootstrap.log" 2>&1 ||
     { tail -20 "$work/debootstrap.log"; fail "debootstrap failed (log: $work/debootstrap.log)"; }
-  tar -C "$work/bootstrap" -cf "$cache.part" . && mv "$cache.part" "$cache"
-  remove_tree "$work/bootstrap"
+  mv "$minbase.part" "$minbase"
 fi
-step "unpacking the clean root"
-remove_tree "$root"
-mkdir -p "$root"
-tar -C "$root" -xf "$cache"
+if [[ ! -d $lists ]]; then
+  mkdir -p "$work/apt" "$archives"
+  cp -a "$minbase/var/lib/apt/lists" "$lists"
+fi
+step "mounting a fresh overlay of the clean root"
+mkdir -p "$scratch" "$root"
+mount_in -t tmpfs -o mode=0755 cdpbatch-install-test "$scratch"
+mkdir "$scratch/upper" "$scratch/work"
+mount_in -t overlay -o "lowerdir=$minbase,upperdir=$scratch/upper,workdir=$scratch/work" \
+  cdpbatch-install-test "$root"
+mount_in -t proc proc "$root/proc"
+[[ -c $root/dev/null ]] || mount_in --bind /dev "$root/dev"
+mount_in --bind "$lists" "$root/var/lib/apt/lists"
+mount_in --bind "$archives" "$root/var/cache/apt/archives"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
-mount -t proc proc "$root/proc"
-mounts+=("$root/proc")
-if [[ ! -c $root/dev/null ]]; then
-  mount --bind /dev "$root/dev"
-  mounts+=("$root/dev")
-fi
-in_root() { chroot "$root" "$@"; }
+# The environment of a service: nothing of this shell's (a CDPBATCH_API_TOKEN
+# or sanitizer options would change what runs).
+clean_env=(/usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8)
+in_root() { chroot "$root" "${clean_env[@]}" "$@"; }
 
 step "apt-get install $(basename "$deb")"
 cp "$deb" "$root/tmp/cdpbatch.deb"
-cp -l "$archives"/*.deb "$root/var/cache/apt/archives/" 2>/dev/null || true
 install_deb() {
-  DEBIAN_FRONTEND=noninteractive in_root apt-get install -y -q --no-install-recommends \
+  in_root DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends -o Dpkg::Use-Pty=0 \
     /tmp/cdpbatch.deb > "$work/apt-install.log" 2>&1
 }
-# The root's package lists are as old as the cache; refresh them only when the
-# mirror has moved on.
+# The kept package lists are refreshed only when the mirror has moved on.
 if ! install_deb; then
   in_root apt-get update -q > "$work/apt-update.log" 2>&1 ||
     { tail -20 "$work/apt-update.log"; fail "apt-get update in the root failed"; }
   install_deb || { tail -30 "$work/apt-install.log"; fail "apt-get install of the .deb failed"; }
 fi
-cp -ln "$root"/var/cache/apt/archives/*.deb "$archives/" 2>/dev/null || true
 
 step "checking what was installed"
+# shellcheck disable=SC2016 # dpkg-query expands ${Status}, not the shell
+[[ $(in_root dpkg-query -W -f='${Status}' libssl3 2>/dev/null) == "install ok installed" ]] ||
+  fail "libssl3 (for the admin port's TLS) was not installed with the package"
 uid=$(in_root id -u cdpbatch) || fail "the package made no cdpbatch user"
 gid=$(in_root id -g cdpbatch)
 [[ $(in_root getent passwd cdpbatch | cut -d: -f7) == */nologin ]] ||
@@ -127,7 +141,7 @@ grep -qx 'ExecStart=/usr/bin/cdpbatchd --config /etc/cdpbatch/config.toml' "$uni
 
 step "starting cdpbatchd as cdpbatch ($uid:$gid) on loopback"
 # Port 0: other tests and daemons on this machine hold the default ports.
-chroot --userspec="$uid:$gid" "$root" /bin/sh -c 'cd /var/lib/cdpbatch && exec /usr/bin/cdpbatchd \
+chroot --userspec="$uid:$gid" "$root" "${clean_env[@]}" /bin/sh -c 'cd /var/lib/cdpbatch && exec /usr/bin/cdpbatchd \
   --config /etc/cdpbatch/config.toml --set http.listen=127.0.0.1:0 --set admin.listen=127.0.0.1:0' \
   > "$work/daemon.log" 2>&1 < /dev/null &
 daemon=$!
@@ -155,7 +169,7 @@ daemon=
 [[ $code -eq 0 ]] || { cat "$work/daemon.log"; fail "cdpbatchd exited $code after SIGTERM"; }
 
 step "apt-get remove cdpbatch"
-DEBIAN_FRONTEND=noninteractive in_root apt-get remove -y -q cdpbatch > "$work/apt-remove.log" 2>&1 ||
+in_root DEBIAN_FRONTEND=noninteractive apt-get remove -y -q -o Dpkg::Use-Pty=0 cdpbatch > "$work/apt-remove.log" 2>&1 ||
   { tail -20 "$work/apt-remove.log"; fail "apt-get remove failed"; }
 [[ ! -e $root/usr/bin/cdpbatchd ]] || fail "remove left /usr/bin/cdpbatchd"
 [[ -f $db && -f $root/etc/cdpbatch/config.toml ]] || fail "remove took the database or the config"

@@ -4,8 +4,8 @@
 # Usage: installed_config_test.sh CDPBATCHD CONFIG
 set -euo pipefail
 effective=$("$1" --check-config --config "$2")
-for expected in 'url = "sqlite:///var/lib/cdpbatch/cdpbatch.db"' \
-                'file = "/var/log/cdpbatch/cdpbatchd.log"'; do
+for expected in "store.url = 'sqlite:///var/lib/cdpbatch/cdpbatch.db'" \
+                "log.file = '/var/log/cdpbatch/cdpbatchd.log'"; do
   grep -qF "$expected" <<<"$effective" || {
     echo "FAIL: $2 does not give $expected; cdpbatchd --check-config printed:"
     echo "$effective"
