@@ -12,6 +12,7 @@
 #include "actors/errors.hpp"
 #include "api/connection_guard.hpp"
 #include "api/json.hpp"
+#include "api/web_assets.hpp"
 #include "domain/operator_input.hpp"
 
 namespace cdp::api {
@@ -87,12 +88,32 @@ struct call {
   std::string month;
 };
 
+/// Who may call a route. The page's files and the token check hold no data,
+/// so they are open even off loopback (a browser cannot send a token to load
+/// a page); reads need the token off loopback; changes always need it.
+enum class access { open, read, token };
+
 struct route {
   std::string method;
   std::string name;
   std::vector<std::string> pattern;
   std::function<void(call&)> handle;
+  access who;
 };
+
+/// The headers of every file of the page: nothing but its own files may
+/// run or be fetched by it, it cannot be framed, and a new daemon's page
+/// replaces a cached one.
+void send_page_file(httplib::Response& res, const web_asset& file) {
+  res.status = 200;
+  res.set_header("Content-Security-Policy",
+                 "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+                 "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_header("Referrer-Policy", "no-referrer");
+  res.set_header("Cache-Control", "no-cache");
+  res.set_content(std::string{file.body}, std::string{file.content_type});
+}
 
 } // namespace
 
@@ -138,15 +159,26 @@ struct rest_api::impl {
   }
 
   void add(std::string method, std::string name, std::string_view pattern,
-           std::function<void(call&)> handle) {
+           std::function<void(call&)> handle, std::optional<access> who = {}) {
     std::vector<std::string> parts;
     for (auto s : segments(pattern))
       parts.emplace_back(s);
-    routes.push_back({std::move(method), std::move(name), std::move(parts), std::move(handle)});
+    auto guard = who.value_or(method == "POST" ? access::token : access::read);
+    routes.push_back(
+      {std::move(method), std::move(name), std::move(parts), std::move(handle), guard});
   }
 
   void add_routes() {
     auto at = [](std::string_view tail) { return std::string{base} + std::string{tail}; };
+    for (const auto& file : web_assets())
+      add("GET", "page", file.path, [&file](call& c) { send_page_file(c.res, file); }, access::open);
+    // The page asks this before it shows anything, and shows only the token
+    // prompt until its token is accepted, even on loopback where reads are
+    // open. A 200 either way: a refused token is an answer, not an error.
+    add("GET", "auth", at("/auth"), [this](call& c) {
+      send_json(c.res, 200, {{"tokenRequired", !settings.token.empty()},
+                             {"tokenAccepted", token_matches(settings.token, bearer_token(c.req))}});
+    }, access::open);
     add("GET", "status", at("/status"), [this](call& c) { reply<system_status>(c, 200, status_atom_v); });
     add("GET", "health", at("/health"), [this](call& c) {
       auto h = ask<health_report>(health_atom_v);
@@ -157,6 +189,9 @@ struct rest_api::impl {
     });
     add("GET", "running-jobs", at("/running-jobs"),
         [this](call& c) { reply<running_job_list>(c, 200, running_atom_v); });
+    // The console's live frame: status, running jobs, backfills and the
+    // latest failures, each bounded whatever the number of advertisers.
+    add("GET", "watch", at("/watch"), [this](call& c) { reply<watch_frame>(c, 200, watch_atom_v); });
     add("GET", "nodes", at("/nodes"), [this](call& c) { reply<node_list>(c, 200, nodes_atom_v); });
     add("GET", "advertisers", at("/advertisers"), [this](call& c) {
       auto param = [&](const char* key) {
@@ -270,7 +305,7 @@ struct rest_api::impl {
       res.set_header("Allow", list);
       send_error(res, 405, "method_not_allowed",
                  req.method.substr(0, 20) + " is not allowed here; use " + list);
-    } else if ((r->method == "POST" || !is_loopback(settings.host))
+    } else if ((r->who == access::token || (r->who == access::read && !is_loopback(settings.host)))
                && !token_matches(settings.token, bearer_token(req))) {
       // Before the body is even parsed: without the token nothing is looked at.
       send_error(res, 401, "unauthorized",

@@ -95,6 +95,28 @@ expected<std::vector<new_advertiser>> parse_requests(std::span<const advertiser_
   return out;
 }
 
+expected<import_row> check_import_line(const import_line& line,
+                                       std::optional<advertiser_type> default_type) {
+  import_row row{line.row, line.advertiser_id, line.name, advertiser_type::existing, true};
+  if (line.type.empty()) {
+    if (!default_type)
+      return invalid("no type: give the row a type (NEW or EXISTING) or the import a default "
+                     "type (cdpctl import --type, REST ?type=)");
+    row.type = *default_type;
+  } else if (auto type = parse_advertiser_type(line.type)) {
+    row.type = *type;
+  } else {
+    return invalid("type " + shown(line.type) + " must be NEW or EXISTING");
+  }
+  if (line.active == "false")
+    row.active = false;
+  else if (!line.active.empty() && line.active != "true")
+    return invalid("active " + shown(line.active) + " must be true or false");
+  if (auto valid = validate(new_advertiser{row.advertiser_id, row.name, row.type}); !valid)
+    return std::move(valid).error();
+  return row;
+}
+
 expected<std::vector<std::string>> parse_ids(std::span<const std::string> ids) {
   if (ids.size() > max_ids_per_read)
     return invalid("at most " + std::to_string(max_ids_per_read) + " advertisers per read, got "

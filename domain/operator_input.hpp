@@ -11,6 +11,7 @@
 
 #include "domain/advertiser.hpp"
 #include "domain/errors.hpp"
+#include "domain/import_rules.hpp"
 #include "domain/month_state.hpp"
 #include "domain/progress.hpp"
 #include "domain/views.hpp"
@@ -46,6 +47,13 @@ expected<new_advertiser> parse_request(const advertiser_request& r);
 /// A bulk creation: 1 to `max_bulk_create` requests, each as parse_request
 /// checks it; a refusal names the request by its position.
 expected<std::vector<new_advertiser>> parse_requests(std::span<const advertiser_request> rs);
+
+/// A row's fields checked as a create request is: a valid id, a name of at
+/// most 200 characters, type NEW or EXISTING (`default_type` when the row
+/// has none; without one a row must name its type), active `true` or
+/// `false` (true when the row has none).
+expected<import_row> check_import_line(const import_line& line,
+                                       std::optional<advertiser_type> default_type);
 
 /// Ids of a read of many advertisers: at most `max_ids_per_read`, each valid.
 expected<std::vector<std::string>> parse_ids(std::span<const std::string> ids);

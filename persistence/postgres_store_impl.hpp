@@ -3,8 +3,9 @@
 // Private to the PostgreSQL store: the class behind open_postgres_store. Its
 // members are defined by topic in postgres_store.cpp (advertisers, schema),
 // postgres_months.cpp (month reads, retry, reaper), postgres_views.cpp (the
-// operator's pages and counts), postgres_transitions.cpp
-// (the batched apply) and postgres_profiles.cpp (the cdp-profile tables).
+// operator's pages and counts), postgres_import.cpp (bulk import),
+// postgres_transitions.cpp (the batched apply) and postgres_profiles.cpp (the
+// cdp-profile tables).
 
 #include <memory>
 #include <optional>
@@ -29,6 +30,10 @@ public:
                                        year_month current, int backfill_months, int max_retries,
                                        timestamp now,
                                        std::span<const customer_event> events) override;
+  expected<import_outcome> import_advertisers(std::span<const import_row> rows,
+                                              year_month current, int backfill_months,
+                                              int max_retries, timestamp now,
+                                              bool dry_run) override;
   expected<advertiser> get_advertiser(const std::string& id) override;
   expected<std::vector<advertiser>> list_advertisers(bool active_only) override;
   expected<std::vector<advertiser>>

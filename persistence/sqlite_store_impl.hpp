@@ -11,9 +11,9 @@ namespace cdp::sqlite {
 
 /// The store on one SQLite connection. Its methods live in sqlite_store.cpp
 /// (advertisers, schema), sqlite_months.cpp (month reads, retry, reaper),
-/// sqlite_views.cpp (the operator's pages and counts),
-/// sqlite_transitions.cpp (the batched claims and outcomes) and
-/// sqlite_profiles.cpp (the cdp-profile job's tables).
+/// sqlite_views.cpp (the operator's pages and counts), sqlite_import.cpp
+/// (bulk import), sqlite_transitions.cpp (the batched claims and outcomes)
+/// and sqlite_profiles.cpp (the cdp-profile job's tables).
 class sqlite_store final : public store {
 public:
   explicit sqlite_store(std::unique_ptr<connection> db) : db_(std::move(db)) {}
@@ -32,6 +32,10 @@ public:
                                        year_month current, int backfill_months, int max_retries,
                                        timestamp now,
                                        std::span<const customer_event> events) override;
+  expected<import_outcome> import_advertisers(std::span<const import_row> rows,
+                                              year_month current, int backfill_months,
+                                              int max_retries, timestamp now,
+                                              bool dry_run) override;
   expected<advertiser> get_advertiser(const std::string& id) override;
   expected<std::vector<advertiser>> list_advertisers(bool active_only) override;
   expected<std::vector<advertiser>>

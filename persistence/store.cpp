@@ -34,6 +34,28 @@ status validate_creation(std::span<const new_advertiser> requests, int backfill_
   return ok;
 }
 
+status validate_import(std::span<const import_row> rows, int backfill_months, int max_retries) {
+  if (rows.size() > import_chunk_rows)
+    return make_failure(errc::invalid_argument,
+                        "an import transaction takes at most " + std::to_string(import_chunk_rows)
+                          + " rows, got " + std::to_string(rows.size()));
+  if (auto limits = validate_creation({}, backfill_months, max_retries); !limits)
+    return limits;
+  for (const auto& row : rows)
+    if (auto valid = validate(new_advertiser{row.advertiser_id, row.name, row.type}); !valid)
+      return make_failure(errc::invalid_argument,
+                          "row " + std::to_string(row.row) + ": " + valid.error().message);
+  return ok;
+}
+
+import_outcome outcome_of(import_plan& plan) {
+  import_outcome out;
+  out.created = static_cast<int64_t>(plan.create.size());
+  out.skipped = plan.skipped;
+  out.refused = std::move(plan.refused);
+  return out;
+}
+
 bool lease_allows(const std::string& holder, int64_t held_epoch, const std::string& node,
                   int64_t epoch) {
   if (held_epoch < 0)

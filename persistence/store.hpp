@@ -12,6 +12,7 @@
 #include "domain/advertiser.hpp"
 #include "domain/cluster.hpp"
 #include "domain/errors.hpp"
+#include "domain/import_rules.hpp"
 #include "domain/month_state.hpp"
 #include "domain/views.hpp"
 #include "domain/year_month.hpp"
@@ -157,6 +158,21 @@ struct profile_counts {
   int64_t failed_records = 0;
 };
 
+// -- bulk import ------------------------------------------------------------------
+
+/// What one transaction of a bulk import did.
+struct import_outcome {
+  int64_t created = 0;
+  int64_t skipped = 0;
+  std::vector<import_refusal> refused;
+  /// The advertisers created, as stored (none in a dry run): they are
+  /// started as created ones are.
+  std::vector<advertiser> records;
+};
+
+/// Why an imported advertiser is inactive (its deactivation reason).
+inline constexpr const char* imported_inactive = "imported inactive";
+
 // -- the contract -------------------------------------------------------------------
 
 /// Everything cdpbatch keeps. Calls block and are thread-compatible: one store
@@ -192,6 +208,17 @@ public:
                                                year_month current, int backfill_months,
                                                int max_retries, timestamp now,
                                                std::span<const customer_event> events) = 0;
+  /// One transaction of a bulk import, at most `import_chunk_rows` rows
+  /// (each valid as check_import_line makes it): the rows' ids are looked up
+  /// and plan_import decides each row; the new advertisers are created as
+  /// create_advertiser makes them, those whose row says so inactive (reason
+  /// `imported_inactive`). A dry run decides alike and writes nothing. An
+  /// id another writer created meanwhile is errc::conflict and nothing of
+  /// the part is stored (importing again skips it).
+  virtual expected<import_outcome> import_advertisers(std::span<const import_row> rows,
+                                                      year_month current, int backfill_months,
+                                                      int max_retries, timestamp now,
+                                                      bool dry_run) = 0;
   virtual expected<advertiser> get_advertiser(const std::string& id) = 0;
   virtual expected<std::vector<advertiser>> list_advertisers(bool active_only) = 0;
   /// Many advertisers by id in one round trip, in id order; unknown ids
@@ -335,6 +362,13 @@ public:
 /// no id twice, at least one backfill month, no negative retries.
 status validate_creation(std::span<const new_advertiser> requests, int backfill_months,
                          int max_retries);
+
+/// What every backend checks before an import's transaction: at most
+/// `import_chunk_rows` rows, each valid, and the creation limits.
+status validate_import(std::span<const import_row> rows, int backfill_months, int max_retries);
+
+/// What an import transaction reports of its plan (its refusals move into it).
+import_outcome outcome_of(import_plan& plan);
 
 /// The fencing rule both backends apply: a transition from `node` under
 /// `epoch` may change an advertiser whose lease is `holder` at `held_epoch`

@@ -11,6 +11,7 @@ packages=(
   libtomlplusplus-dev libspdlog-dev catch2
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev prometheus-cpp-dev
   curl wrk hyperfine jq
+  chromium chromium-driver
   dpkg-dev file debootstrap
 )
 

@@ -221,7 +221,7 @@ TEST_CASE("REST: every refused request gets its status and {error, detail}, and 
     {"POST", v2 + "/advertisers/nobody/activate", "", token, 404},
     {"POST", v2 + "/advertisers/C/retry/2019-01", "", token, 404},
     {"GET", v2 + "/nothing-here", "", "", 404},
-    {"GET", "/", "", "", 404},
+    {"GET", "/no-such-page.html", "", "", 404},
     {"DELETE", v2 + "/status", "", "", 405},
     {"GET", v2 + "/advertisers/C/trigger", "", "", 405},
     {"PUT", v2 + "/advertisers/C", "{}", token, 405},
