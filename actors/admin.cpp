@@ -188,6 +188,9 @@ admin_actor::behavior_type admin(admin_actor::stateful_pointer<admin_state> self
     [=](create_atom a, std::string& token, advertiser_request_list& requests) {
       return forward<int64_t>(self, a, std::move(token), std::move(requests));
     },
+    [=](import_atom a, std::string& token, import_batch& batch) {
+      return forward<import_report>(self, a, std::move(token), std::move(batch));
+    },
     [=](months_atom a, id_list& ids) { return forward<month_list>(self, a, std::move(ids)); },
     [=](attempts_atom a, id_list& ids) { return forward<attempt_list>(self, a, std::move(ids)); },
     [=](trigger_atom a, std::string& token, std::string& id) {

@@ -46,6 +46,8 @@ using store_reader_actor = caf::typed_actor<
   caf::replies_to<create_atom, new_advertiser>::with<advertiser>,
   /// Creates many in one transaction, all or none; the records as stored.
   caf::replies_to<create_atom, new_advertiser_list>::with<advertiser_list>,
+  /// One import transaction (rows, dry run): store::import_advertisers.
+  caf::replies_to<import_atom, import_row_list, bool>::with<import_outcome>,
   /// Is the store reachable?
   caf::replies_to<ping_atom>::with<bool>,
   /// One page of advertisers with their lifecycle (one query).
@@ -128,6 +130,9 @@ using supervisor_actor = caf::typed_actor<
   /// Creates many in one transaction (refused while draining) and gives
   /// them their actors at once, their months read in bulk; how many.
   caf::replies_to<create_atom, new_advertiser_list>::with<int64_t>,
+  /// One import transaction (rows, dry run; refused while draining); the
+  /// active advertisers it created get their actors at once, as created ones.
+  caf::replies_to<import_atom, import_row_list, bool>::with<import_outcome>,
   /// A manual retry of one month (id, month), through the advertiser's actor
   /// when it has one so that actor never works from a stale copy.
   caf::replies_to<retry_atom, std::string, year_month>::with<month_state>,
@@ -210,6 +215,10 @@ using operator_actor = caf::typed_actor<
   /// Creates many advertisers in one transaction, all or none (token, at most
   /// `max_bulk_create` requests); how many. They are picked up at once.
   caf::replies_to<create_atom, std::string, advertiser_request_list>::with<int64_t>,
+  /// One part of a bulk import (token, at most `import_chunk_rows` lines):
+  /// each line checked, then one store transaction; what it did. A dry run
+  /// decides alike and writes nothing.
+  caf::replies_to<import_atom, std::string, import_batch>::with<import_report>,
   /// Many advertisers' month rows (at most `max_ids_per_read` ids), grouped
   /// by advertiser, oldest first; unknown ids have none.
   caf::replies_to<months_atom, id_list>::with<month_list>,
@@ -235,7 +244,7 @@ using operator_actor = caf::typed_actor<
 /// The admin console's protocol: `admin_actor`, the wire layout of every
 /// value it carries (actors/wire.hpp) and their type names. Any change to
 /// one of them is a new version.
-inline constexpr uint32_t admin_protocol_version = 3;
+inline constexpr uint32_t admin_protocol_version = 4;
 
 /// A watching console, as the admin actor sees it: what it pushes.
 using watch_console_actor = caf::typed_actor<

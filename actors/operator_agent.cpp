@@ -423,6 +423,30 @@ operator_agent(operator_actor::stateful_pointer<operator_state> self, operator_s
         return refused(requests.error());
       return self->delegate(cfg(self).supervisor, create_atom_v, std::move(*requests));
     },
+    [=](import_atom, const std::string& token,
+        const import_batch& batch) -> caf::result<import_report> {
+      if (!token_matches(cfg(self).token, token))
+        return refused(authorized_id(self, token, "").error());
+      auto checked = check_import_batch(batch);
+      if (!checked)
+        return refused(checked.error());
+      if (checked->rows.empty())
+        return checked->report;
+      auto promise = self->make_response_promise<import_report>();
+      auto report = std::move(checked->report);
+      self->request(cfg(self).supervisor, cfg(self).import_timeout, import_atom_v,
+                    std::move(checked->rows), batch.dry_run)
+        .then(
+          [=](import_outcome& out) mutable {
+            report.created += out.created;
+            report.skipped += out.skipped;
+            for (auto& r : out.refused)
+              add_refusal(report, std::move(r));
+            promise.deliver(std::move(report));
+          },
+          [=](caf::error& err) mutable { promise.deliver(relay(err, "the supervisor")); });
+      return promise;
+    },
     [=](trigger_atom, const std::string& token,
         const std::string& raw_id) -> caf::result<advertiser_progress> {
       auto id = authorized_id(self, token, raw_id);

@@ -108,6 +108,13 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
         return s.list_advertisers_for(ids);
       }));
     },
+    [=](import_atom, const import_row_list& rows, bool dry_run) -> caf::result<import_outcome> {
+      const auto& cfg = self->state.settings;
+      return answer(db([&](store& s) {
+        return s.import_advertisers(rows, cfg.clk->current_month(), cfg.backfill_months,
+                                    cfg.retry.max_retries, now(), dry_run);
+      }));
+    },
     [=](ping_atom) -> caf::result<bool> {
       auto r = db([](store& s) { return s.ping(); });
       if (!r)

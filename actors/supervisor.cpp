@@ -366,6 +366,27 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
           });
       return promise;
     },
+    [=](import_atom, import_row_list& rows, bool dry_run) -> caf::result<import_outcome> {
+      auto& st = self->state;
+      if (st.draining)
+        return to_caf_error(make_failure(errc::shutting_down, "cdpbatchd is shutting down"));
+      auto promise = self->make_response_promise<import_outcome>();
+      self->request(st.settings->reader, st.settings->store_timeout, import_atom_v,
+                    std::move(rows), dry_run)
+        .then(
+          [=](import_outcome& out) mutable {
+            if (out.created > 0 && !dry_run)
+              spdlog::info("{} advertisers imported by an operator ({} skipped, {} refused)",
+                           out.created, out.skipped, out.refused.size());
+            // Inactive ones wait for an activation, as an inactive advertiser does.
+            auto records = std::exchange(out.records, {});
+            std::erase_if(records, [](const advertiser& a) { return !a.active; });
+            start_created(self, std::move(records));
+            promise.deliver(std::move(out));
+          },
+          [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
+      return promise;
+    },
     [=](retry_atom, const std::string& id, year_month month) -> caf::result<month_state> {
       auto& st = self->state;
       if (auto* c = serving(st, id))

@@ -38,6 +38,8 @@ using new_advertiser_list = std::vector<new_advertiser>;
 using advertiser_request_list = std::vector<advertiser_request>;
 using running_job_list = std::vector<running_job>;
 using node_list = std::vector<node_view>;
+/// Valid rows of one import transaction, and what it did (inside the daemon).
+using import_row_list = std::vector<import_row>;
 /// The leases this node holds now (cluster mode), by advertiser.
 using lease_list = std::vector<advertiser_lease>;
 
@@ -49,6 +51,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::job_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::job_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::job_lane)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::lease_list)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::import_row_list)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::import_outcome)
 
 CAF_BEGIN_TYPE_ID_BLOCK(cdpbatch, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(cdpbatch, (cdp::year_month))
@@ -125,6 +129,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(cdpbatch, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(cdpbatch, (cdp::id_list))
   CAF_ADD_TYPE_ID(cdpbatch, (cdp::new_advertiser_list))
   CAF_ADD_TYPE_ID(cdpbatch, (cdp::advertiser_request_list))
+  CAF_ADD_ATOM(cdpbatch, cdp, import_atom, "import")
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::import_batch))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::import_report))
 CAF_END_TYPE_ID_BLOCK(cdpbatch)
 
 CAF_ERROR_CODE_ENUM(cdp::errc, "cdp")

@@ -15,6 +15,7 @@
 
 #include "domain/advertiser.hpp"
 #include "domain/cluster.hpp"
+#include "domain/import_rules.hpp"
 #include "domain/month_state.hpp"
 #include "domain/progress.hpp"
 #include "domain/views.hpp"
@@ -211,6 +212,27 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, watch_frame& x) {
   return f(caf::meta::type_name("watch_frame"), x.status, x.running, x.backfilling,
            x.recent_failures);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, import_line& x) {
+  return f(caf::meta::type_name("import_line"), x.row, x.advertiser_id, x.name, x.type, x.active);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, import_batch& x) {
+  return f(caf::meta::type_name("import_batch"), x.lines, x.default_type, x.dry_run);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, import_refusal& x) {
+  return f(caf::meta::type_name("import_refusal"), x.row, x.advertiser_id, x.reason);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, import_report& x) {
+  return f(caf::meta::type_name("import_report"), x.dry_run, x.rows, x.created, x.skipped,
+           x.refused, x.first_refused);
 }
 
 } // namespace cdp

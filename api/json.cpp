@@ -178,6 +178,14 @@ json error_body(std::string_view error, std::string_view detail) {
   return {{"error", error}, {"detail", detail}};
 }
 
+json to_json(const import_report& r) {
+  auto refused = json::array();
+  for (const auto& x : r.first_refused)
+    refused.push_back({{"row", x.row}, {"advertiserId", x.advertiser_id}, {"reason", x.reason}});
+  return {{"dryRun", r.dry_run},   {"rows", r.rows},       {"created", r.created},
+          {"skipped", r.skipped},  {"refused", r.refused}, {"firstRefused", std::move(refused)}};
+}
+
 http_error http_error_of(errc code) {
   switch (code) {
     case errc::invalid_argument: return {400, "bad_request"};

@@ -26,6 +26,9 @@ json to_json(const node_view& n);
 /// cdpctl's live view: the status, running jobs, backfills and the latest
 /// failures, each as the API shows it.
 json to_json(const watch_frame& f);
+/// A bulk import's report: rows, created, skipped, refused, and the first
+/// refused rows with their row and reason.
+json to_json(const import_report& r);
 
 template <class T>
 json to_json(const std::vector<T>& items) {

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/errors.hpp"
+#include "api/bulk_import.hpp"
 #include "api/connection_guard.hpp"
 #include "api/json.hpp"
 #include "api/web_assets.hpp"
@@ -20,6 +21,7 @@ namespace cdp::api {
 namespace {
 
 constexpr std::string_view base = "/api/v2/batch";
+constexpr std::string_view import_path = "/api/v2/batch/advertisers:bulk";
 
 /// Connections the kernel holds for the accepting thread (capped by somaxconn).
 constexpr int listen_backlog = 1024;
@@ -86,6 +88,8 @@ struct call {
   std::string_view body;
   std::string id;
   std::string month;
+  /// The import route reads its body itself, streamed (null without a body).
+  const httplib::ContentReader* read = nullptr;
 };
 
 /// Who may call a route. The page's files and the token check hold no data,
@@ -132,21 +136,26 @@ struct rest_api::impl {
     add_routes();
   }
 
-  /// Asks the operator and waits at most ask_timeout; the answer or a failure.
+  /// Asks the operator and waits at most `timeout`; the answer or a failure.
   template <class Answer, class... Ts>
-  expected<Answer> ask(Ts&&... xs) {
+  expected<Answer> ask_within(std::chrono::milliseconds timeout, Ts&&... xs) {
     caf::scoped_actor self{sys};
     expected<Answer> out = make_failure(errc::timeout, "no answer");
-    self->request(desk, settings.ask_timeout, std::forward<Ts>(xs)...)
+    self->request(desk, timeout, std::forward<Ts>(xs)...)
       .receive([&](Answer& a) { out = std::move(a); },
                [&](caf::error& err) {
                  auto f = from_caf_error(err);
                  if (err == caf::sec::request_timeout)
                    f.message = "cdpbatchd did not answer within "
-                               + std::to_string(settings.ask_timeout.count()) + "ms; try again";
+                               + std::to_string(timeout.count()) + "ms; try again";
                  out = std::move(f);
                });
     return out;
+  }
+
+  template <class Answer, class... Ts>
+  expected<Answer> ask(Ts&&... xs) {
+    return ask_within<Answer>(settings.ask_timeout, std::forward<Ts>(xs)...);
   }
 
   /// Answers `status` with the operator's answer as JSON, or its failure.
@@ -202,6 +211,7 @@ struct rest_api::impl {
                                               param("after")});
     });
     add("POST", "create", at("/advertisers"), [this](call& c) { create(c); });
+    add("POST", "import", import_path, [this](call& c) { bulk_import(c); });
     add("GET", "advertiser", at("/advertisers/{id}"),
         [this](call& c) { reply<advertiser_detail>(c, 200, describe_atom_v, c.id); });
     add("GET", "backfill-progress", at("/advertisers/{id}/backfill-progress"),
@@ -258,6 +268,34 @@ struct rest_api::impl {
     reply<advertiser_progress>(c, 201, create_atom_v, bearer_token(c.req), r);
   }
 
+  void bulk_import(call& c) {
+    auto param = [&](const char* key) {
+      return c.req.has_param(key) ? c.req.get_param_value(key) : std::string{};
+    };
+    auto type = param("type");
+    auto dry_run = param("dryRun");
+    // The query is checked before a byte of the body is read.
+    if (!type.empty() && !parse_advertiser_type(type))
+      return send_error(c.res, 400, "bad_request",
+                        "type '" + type.substr(0, 60)
+                          + "' must be NEW or EXISTING (the type of rows that have none)");
+    if (!dry_run.empty() && dry_run != "true" && dry_run != "false")
+      return send_error(c.res, 400, "bad_request",
+                        "dryRun '" + dry_run.substr(0, 60) + "' must be true or false");
+    if (!c.read)
+      return send_error(c.res, 400, "bad_request",
+                        "the body must be the import file: CSV with the header "
+                        "'advertiserId,type,active', or JSON lines");
+    auto token = bearer_token(c.req);
+    auto answer = import_body(*c.read, settings.max_import_body, type, dry_run == "true",
+                              [&](import_batch part) {
+                                return ask_within<import_report>(settings.import_timeout,
+                                                                 import_atom_v, token,
+                                                                 std::move(part));
+                              });
+    send_json(c.res, answer.status, answer.body);
+  }
+
   /// Which routes match the path, and the one for this method among them.
   std::pair<const route*, std::vector<std::string>> find(const httplib::Request& req, call& c) {
     auto parts = segments(req.path);
@@ -289,11 +327,12 @@ struct rest_api::impl {
     return {found, allowed};
   }
 
-  void serve(const httplib::Request& req, httplib::Response& res, std::string_view body = {}) {
+  void serve(const httplib::Request& req, httplib::Response& res, std::string_view body = {},
+             const httplib::ContentReader* read = nullptr) {
     auto started = std::chrono::steady_clock::now();
     if (guard)
       guard->serving(req.remote_addr, req.remote_port);
-    call c{req, res, body, {}, {}};
+    call c{req, res, body, {}, {}, read};
     auto [r, allowed] = find(req, c);
     std::string name = r ? r->name : allowed.empty() ? "unknown" : "wrong-method";
     if (!r && allowed.empty()) {
@@ -332,8 +371,17 @@ struct rest_api::impl {
     metrics.request_done("refused-body", status, {});
   }
 
-  std::string too_large() const {
-    return "the body is larger than " + std::to_string(settings.max_body / 1024) + " KiB";
+  /// The import's file may be larger than any other body (http.max_body).
+  size_t body_limit(const httplib::Request& req) const {
+    return req.path == import_path ? settings.max_import_body : settings.max_body;
+  }
+
+  std::string too_large(const httplib::Request& req) const {
+    auto limit = body_limit(req);
+    return "the body is larger than "
+           + (limit % (1024 * 1024) == 0 ? std::to_string(limit / (1024 * 1024)) + " MiB"
+                                         : std::to_string(limit / 1024) + " KiB")
+           + (req.path == import_path ? " (http.max_body)" : "");
   }
 
   /// A declared Content-Length over the limit is refused before a byte of
@@ -349,14 +397,21 @@ struct rest_api::impl {
       length = std::stoull(text);
     if (!number)
       refuse_body(res, 400, "bad_request", "Content-Length must be a number of bytes");
-    else if (length > settings.max_body)
-      refuse_body(res, 413, "payload_too_large", too_large());
-    return !number || length > settings.max_body;
+    else if (length > body_limit(req))
+      refuse_body(res, 413, "payload_too_large", too_large(req));
+    return !number || length > body_limit(req);
   }
 
   /// Reads the body (chunked ones too) up to the limit, then serves.
   void serve_with_body(const httplib::Request& req, httplib::Response& res,
                        const httplib::ContentReader& read) {
+    if (req.path == import_path) {
+      // Whatever it answers, part of the body may be unread (a refusal, a
+      // stop): one import per connection, which then ends.
+      serve(req, res, {}, &read);
+      res.set_header("Connection", "close");
+      return;
+    }
     std::string body;
     bool over = false;
     bool whole = read([&](const char* data, size_t n) {
@@ -366,7 +421,7 @@ struct rest_api::impl {
       return !over;
     });
     if (over)
-      return refuse_body(res, 413, "payload_too_large", too_large());
+      return refuse_body(res, 413, "payload_too_large", too_large(req));
     if (!whole)
       return refuse_body(res, 400, "bad_request", "the body ended early or is malformed");
     serve(req, res, body);
@@ -381,7 +436,7 @@ rest_api::rest_api(caf::actor_system& sys, operator_actor desk,
   auto& s = *server_;
   auto threads = static_cast<size_t>(self->settings.threads);
   s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  s.set_payload_max_length(self->settings.max_body);
+  s.set_payload_max_length(std::max(self->settings.max_body, self->settings.max_import_body));
   s.set_keep_alive_max_count(1000);
   s.set_tcp_nodelay(true);
   auto handler = [self](const httplib::Request& req, httplib::Response& res) {
@@ -415,11 +470,11 @@ rest_api::rest_api(caf::actor_system& sys, operator_actor desk,
   });
   // What httplib refuses itself (a malformed request line, 413) gets a JSON
   // body too; bodies our handlers wrote stay as they are.
-  s.set_error_handler([self](const httplib::Request&, httplib::Response& res) {
+  s.set_error_handler([self](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty())
       return;
     auto word = res.status == 413 ? "payload_too_large" : "bad_request";
-    auto detail = res.status == 413 ? self->too_large() : std::string{"malformed request"};
+    auto detail = res.status == 413 ? self->too_large(req) : std::string{"malformed request"};
     send_error(res, res.status, word, detail);
     self->metrics.request_done("malformed", res.status, {});
   });

@@ -31,6 +31,12 @@ struct rest_settings {
   std::chrono::milliseconds ask_timeout = std::chrono::seconds{10};
   /// Bodies beyond this are refused with 413, unread.
   size_t max_body = 64 * 1024;
+  /// http.max_body: the same for a bulk import's file, which is streamed
+  /// through a spool file on disk, never held in memory.
+  size_t max_import_body = 32 * 1024 * 1024;
+  /// How long one part of an import (1,000 rows, one store transaction) may
+  /// take before the import stops with 503.
+  std::chrono::milliseconds import_timeout = std::chrono::seconds{30};
   /// http.request_timeout: the longest a connection may take to send a
   /// whole request (see api/connection_guard.hpp).
   std::chrono::milliseconds request_timeout = std::chrono::seconds{10};

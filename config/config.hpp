@@ -70,6 +70,9 @@ struct config {
     /// (headers and body) this long after it opened or got its last answer
     /// is closed, however slowly it trickles.
     std::chrono::milliseconds request_timeout = std::chrono::seconds{10};
+    /// http.max_body: the largest bulk import file POST
+    /// /api/v2/batch/advertisers:bulk takes, in bytes (other bodies: 64 KiB).
+    int64_t max_body = 32 * 1024 * 1024;
   } http;
 
   struct admin_section {

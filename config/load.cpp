@@ -139,6 +139,8 @@ void validate(const config& c, const origins& from, errors& out) {
        "expected HOST:PORT such as 127.0.0.1:8080, got '" + c.http.listen + "'");
   need(c.http.request_timeout >= milliseconds{100}, "http.request_timeout",
        "must be at least 100ms, or no client can send a request");
+  need(c.http.max_body >= 1024 && c.http.max_body <= (int64_t{1} << 40), "http.max_body",
+       "must be between 1024 bytes and 1 TiB, got " + std::to_string(c.http.max_body));
   auto admin = parse_listen_address(c.admin.listen);
   need(admin.has_value(), "admin.listen",
        "expected HOST:PORT such as 127.0.0.1:4242, got '" + c.admin.listen + "'");

@@ -64,6 +64,8 @@ exit_status run(session& daemon, const command& cmd, const std::string& token,
     }
     case verb::watch:
       return run_watch(daemon, cmd.watch, out, err);
+    case verb::import_file:
+      return run_import(daemon, cmd.import, token, format, out, err);
   }
   return exit_status::usage;
 }

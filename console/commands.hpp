@@ -3,6 +3,7 @@
 #include <iosfwd>
 #include <string>
 
+#include "console/import_command.hpp"
 #include "console/outcome.hpp"
 #include "console/output.hpp"
 #include "console/session.hpp"
@@ -27,6 +28,7 @@ enum class verb {
   deactivate,
   health,
   watch,
+  import_file,
 };
 
 /// One cdpctl command as typed: ids, months and query fields stay raw, the
@@ -42,6 +44,8 @@ struct command {
   bool existing = false;
   /// watch
   watch_options watch;
+  /// import
+  import_options import;
 };
 
 /// Sends `cmd` (mutations with `token`) and prints the answer to `out` in

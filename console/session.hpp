@@ -39,8 +39,14 @@ public:
   /// One request to the daemon; its answer, or why there is none.
   template <class T, class... Ts>
   reply<T> ask(Ts&&... xs) {
+    return ask_within<T>(timeout_, std::forward<Ts>(xs)...);
+  }
+
+  /// The same with a deadline of its own (an import part's transaction).
+  template <class T, class... Ts>
+  reply<T> ask_within(std::chrono::milliseconds timeout, Ts&&... xs) {
     std::optional<reply<T>> out;
-    self_->request(admin_, timeout_, std::forward<Ts>(xs)...)
+    self_->request(admin_, timeout, std::forward<Ts>(xs)...)
       .receive([&](T& value) { out.emplace(std::move(value)); },
                [&](caf::error& err) { out.emplace(classify(err)); });
     return std::move(*out);

@@ -34,6 +34,15 @@ struct import_line {
   std::string active;
 };
 
+/// One part of an import as a client (the REST API, cdpctl) sends it to the
+/// daemon: at most `import_chunk_rows` rows, in file order.
+struct import_batch {
+  std::vector<import_line> lines;
+  /// `NEW`, `EXISTING`, or "" (rows must name their type).
+  std::string default_type;
+  bool dry_run = false;
+};
+
 /// A row whose fields are valid: what the store is asked to import.
 struct import_row {
   int64_t row = 0;

@@ -117,6 +117,29 @@ expected<import_row> check_import_line(const import_line& line,
   return row;
 }
 
+expected<checked_import> check_import_batch(const import_batch& batch) {
+  if (batch.lines.size() > import_chunk_rows)
+    return invalid("an import part takes at most " + std::to_string(import_chunk_rows)
+                   + " rows, got " + std::to_string(batch.lines.size()));
+  std::optional<advertiser_type> default_type;
+  if (!batch.default_type.empty()) {
+    default_type = parse_advertiser_type(batch.default_type);
+    if (!default_type)
+      return invalid("default type " + shown(batch.default_type) + " must be NEW or EXISTING");
+  }
+  checked_import out;
+  out.report.dry_run = batch.dry_run;
+  out.report.rows = static_cast<int64_t>(batch.lines.size());
+  for (const auto& line : batch.lines) {
+    auto row = check_import_line(line, default_type);
+    if (row)
+      out.rows.push_back(std::move(*row));
+    else
+      add_refusal(out.report, {line.row, line.advertiser_id, std::move(row).error().message});
+  }
+  return out;
+}
+
 expected<std::vector<std::string>> parse_ids(std::span<const std::string> ids) {
   if (ids.size() > max_ids_per_read)
     return invalid("at most " + std::to_string(max_ids_per_read) + " advertisers per read, got "

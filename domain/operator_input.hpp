@@ -55,6 +55,18 @@ expected<std::vector<new_advertiser>> parse_requests(std::span<const advertiser_
 expected<import_row> check_import_line(const import_line& line,
                                        std::optional<advertiser_type> default_type);
 
+/// One part of an import, checked line by line: its valid rows for the
+/// store, and a report counting its lines and the refused ones.
+struct checked_import {
+  std::vector<import_row> rows;
+  import_report report;
+};
+
+/// At most `import_chunk_rows` lines and a default type of "", NEW or
+/// EXISTING, else errc::invalid_argument; each line as check_import_line
+/// checks it, a refused one counted with its row and reason.
+expected<checked_import> check_import_batch(const import_batch& batch);
+
 /// Ids of a read of many advertisers: at most `max_ids_per_read`, each valid.
 expected<std::vector<std::string>> parse_ids(std::span<const std::string> ids);
 

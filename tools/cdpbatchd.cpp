@@ -140,6 +140,7 @@ int run(const cdp::config& cfg, bool demo) {
   http.port = listen.port;
   http.token = cfg.http.token;
   http.request_timeout = cfg.http.request_timeout;
+  http.max_import_body = static_cast<size_t>(cfg.http.max_body);
   cdp::api::rest_api api{sys, engine.operations, engine.metrics, http};
   if (auto started = api.start(); !started) {
     spdlog::critical("{}", started.error().message);

@@ -1,6 +1,7 @@
 // cdpctl: the admin console. Options and config.toml's admin.* keys say
 // where the daemon is; one command, one answer, one exit status
 // (0 ok, 1 refused by the daemon, 2 usage, 3 unreachable or timed out).
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -83,6 +84,7 @@ int run(const options& opt, const command& cmd) {
 
   auto shown = cmd;
   shown.watch.silence_limit = shown.watch.interval + *timeout;
+  shown.import.part_timeout = std::max(shown.import.part_timeout, *timeout);
   cdp::system_config sys_cfg{2, remote};
   caf::actor_system sys{sys_cfg};
   session daemon{sys, {connectable(address->host), address->port, remote.tls()}, *timeout};
@@ -170,6 +172,16 @@ int main(int argc, char** argv) {
   with_id("activate", "resume an advertiser at its stored cursor", verb::activate);
   with_id("deactivate", "stop new work for an advertiser (a running job finishes)",
           verb::deactivate);
+  auto import_cmd = verb_of(app.add_subcommand("import", "bulk import of advertisers from a CSV "
+                                                    "(advertiserId,type,active) or JSON lines "
+                                                    "file; ids that exist are skipped"),
+                        verb::import_file);
+  import_cmd->add_option("FILE", cmd.import.file, "the file")->required();
+  import_cmd->add_option("--type", cmd.import.default_type,
+                     "the type of rows that name none (NEW or EXISTING)")
+    ->check(CLI::IsMember({"NEW", "EXISTING"}));
+  import_cmd->add_flag("--dry-run", cmd.import.dry_run,
+                   "check every row and report what would be done; write nothing");
   verb_of(app.add_subcommand("health", "store, director, supervisor and runners (exit 1 if DOWN)"),
           verb::health);
   auto watch = verb_of(app.add_subcommand("watch", "live view: running jobs, backfills, failures"),

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "domain/import_run.hpp"
 #include "domain/operator_input.hpp"
 
 using namespace cdp;
@@ -108,4 +109,56 @@ TEST_CASE("an import part creates an id once, skipping or refusing its later row
   REQUIRE(plan.refused.size() == 1);
   CHECK(plan.refused[0].row == 5);
   CHECK(plan.refused[0].advertiser_id == "A");
+}
+
+TEST_CASE("an import run sends parts of 1,000 rows and adds up their answers with the parser's") {
+  import_run run{"EXISTING", true};
+  std::string text = "advertiserId,active\n";
+  for (int i = 0; i < 2500; ++i)
+    text += i == 1500 ? std::string{"bad,row,here\n"} : "R" + std::to_string(i) + ",true\n";
+  std::vector<import_batch> parts;
+  for (size_t at = 0; at < text.size(); at += 777)
+    for (auto& p : run.feed(std::string_view{text}.substr(at, 777)))
+      parts.push_back(std::move(p));
+  for (auto& p : run.finish())
+    parts.push_back(std::move(p));
+  REQUIRE_FALSE(run.file_error());
+  REQUIRE(parts.size() == 3);
+  CHECK(parts[0].lines.size() == 1000);
+  CHECK(parts[0].lines.front().row == 2);
+  CHECK(parts[1].lines.size() == 1000);
+  CHECK(parts[2].lines.size() == 499);
+  CHECK(parts[2].default_type == "EXISTING");
+  CHECK(parts[2].dry_run);
+  for (const auto& p : parts) {
+    import_report answer;
+    answer.rows = static_cast<int64_t>(p.lines.size());
+    answer.created = answer.rows;
+    run.add(answer);
+  }
+  auto report = run.report();
+  CHECK(report.dry_run);
+  CHECK(report.rows == 2500);
+  CHECK(report.created == 2499);
+  CHECK(report.refused == 1);
+  REQUIRE(report.first_refused.size() == 1);
+  CHECK(report.first_refused[0].row == 1502);
+}
+
+TEST_CASE("an import part is checked line by line, a refused line counted with its row") {
+  import_batch batch{{{2, "ok", "", "NEW", ""}, {3, "bad id", "", "NEW", ""}, {4, "ok2", "", "", "no"}},
+                     "",
+                     false};
+  auto checked = check_import_batch(batch);
+  REQUIRE(checked);
+  REQUIRE(checked->rows.size() == 1);
+  CHECK(checked->rows[0].advertiser_id == "ok");
+  CHECK(checked->report.rows == 3);
+  CHECK(checked->report.refused == 2);
+  CHECK(checked->report.first_refused[1].row == 4);
+  batch.default_type = "existing";
+  CHECK_FALSE(check_import_batch(batch));
+  batch.default_type = "";
+  batch.lines.resize(import_chunk_rows + 1);
+  CHECK_FALSE(check_import_batch(batch));
 }
