@@ -12,6 +12,7 @@ packages=(
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev prometheus-cpp-dev
   curl wrk hyperfine jq
   chromium chromium-driver
+  dpkg-dev file debootstrap
 )
 
 missing=()
