@@ -229,8 +229,9 @@ config_result load_config(const std::string& path,
   config cfg = defaults;
   errors out;
   origins from;
-  if (!path.empty() && !std::filesystem::is_regular_file(path)) {
-    out.push_back(path + ": cannot read the configuration file (no such file)");
+  auto unreadable = path.empty() ? std::nullopt : path_problem(path, path_use::read_file);
+  if (unreadable) {
+    out.push_back("cannot read the configuration file: " + *unreadable);
   } else if (!path.empty()) {
     try {
       auto table = toml::parse_file(path);

@@ -13,6 +13,7 @@
 #include "actors/system_config.hpp"
 #include "api/json.hpp"
 #include "config/config.hpp"
+#include "config/paths.hpp"
 #include "console/client_inputs.hpp"
 #include "console/commands.hpp"
 #include "console/terminal.hpp"
@@ -46,8 +47,9 @@ int usage_error(const std::string& message) {
 int run(const options& opt, const command& cmd) {
   // No config.toml here is fine (a console on another host); one named with
   // --config must exist.
-  auto path = opt.config_given || std::filesystem::exists(opt.config_path) ? opt.config_path
-                                                                           : std::string{};
+  std::error_code ec;
+  auto path = opt.config_given || std::filesystem::exists(opt.config_path, ec) ? opt.config_path
+                                                                               : std::string{};
   auto loaded = cdp::load_config(path, {});
   if (!loaded.value) {
     for (const auto& e : loaded.errors)
@@ -72,9 +74,11 @@ int run(const options& opt, const command& cmd) {
   int tls_parts = !remote.tls_cert.empty() + !remote.tls_key.empty() + !remote.tls_ca.empty();
   if (tls_parts != 0 && tls_parts != 3)
     return usage_error("--tls-cert, --tls-key and --tls-ca go together");
-  for (const auto& file : {remote.tls_cert, remote.tls_key, remote.tls_ca})
-    if (!file.empty() && !std::filesystem::is_regular_file(file))
-      return usage_error("no such file '" + file + "'");
+  for (const auto& file : {remote.tls_cert, remote.tls_key, remote.tls_ca}) {
+    auto problem = file.empty() ? std::nullopt : cdp::path_problem(file, cdp::path_use::read_file);
+    if (problem)
+      return usage_error("TLS file: " + *problem);
+  }
   auto token = cfg.http.token;
   if (!opt.token_file.empty()) {
     auto read = read_token(opt.token_file);

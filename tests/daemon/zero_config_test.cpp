@@ -150,4 +150,9 @@ TEST_CASE_METHOD(daemon_fixture, "a configured path the OS refuses stops --check
     }
   }
   CHECK_FALSE(std::filesystem::exists(dir / "cdpbatch.db"));
+  for (const auto& file : {too_long, (dir / "a-folder").string(), (dir / "missing.toml").string()}) {
+    process d{{program("cdpbatchd"), "--check-config", "-c", file}, dir / "refused.log"};
+    REQUIRE(d.wait(10s) == 2);
+    CHECK(d.output().find("cannot read the configuration file: ") != std::string::npos);
+  }
 }
