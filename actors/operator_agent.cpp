@@ -124,13 +124,20 @@ void answer_progress(self_ptr self, const std::string& id,
           [=](caf::error& err) mutable { promise.deliver(relay(err, "the store reader")); });
 }
 
-/// A mutation's caller showed the token and named a valid id, or why not.
-expected<std::string> authorized_id(self_ptr self, const std::string& token,
-                                    const std::string& raw_id) {
+/// A mutation's caller showed the token, or why not.
+status authorized(self_ptr self, const std::string& token) {
   if (!token_matches(cfg(self).token, token))
     return make_failure(errc::unauthorized,
                         "this call changes the engine and needs the API token: send "
                         "'Authorization: Bearer <http.token>'");
+  return ok;
+}
+
+/// A mutation's caller showed the token and named a valid id, or why not.
+expected<std::string> authorized_id(self_ptr self, const std::string& token,
+                                    const std::string& raw_id) {
+  if (auto allowed = authorized(self, token); !allowed)
+    return std::move(allowed).error();
   return parse_advertiser_id(raw_id);
 }
 
@@ -403,8 +410,8 @@ operator_agent(operator_actor::stateful_pointer<operator_state> self, operator_s
     },
     [=](create_atom, const std::string& token,
         const advertiser_request& raw) -> caf::result<advertiser_progress> {
-      if (!token_matches(cfg(self).token, token))
-        return refused(authorized_id(self, token, "").error());
+      if (auto allowed = authorized(self, token); !allowed)
+        return refused(allowed.error());
       auto request = parse_request(raw);
       if (!request)
         return refused(request.error());
@@ -416,8 +423,8 @@ operator_agent(operator_actor::stateful_pointer<operator_state> self, operator_s
     },
     [=](create_atom, const std::string& token,
         const advertiser_request_list& raw) -> caf::result<int64_t> {
-      if (!token_matches(cfg(self).token, token))
-        return refused(authorized_id(self, token, "").error());
+      if (auto allowed = authorized(self, token); !allowed)
+        return refused(allowed.error());
       auto requests = parse_requests(raw);
       if (!requests)
         return refused(requests.error());
@@ -425,8 +432,8 @@ operator_agent(operator_actor::stateful_pointer<operator_state> self, operator_s
     },
     [=](import_atom, const std::string& token,
         const import_batch& batch) -> caf::result<import_report> {
-      if (!token_matches(cfg(self).token, token))
-        return refused(authorized_id(self, token, "").error());
+      if (auto allowed = authorized(self, token); !allowed)
+        return refused(allowed.error());
       auto checked = check_import_batch(batch);
       if (!checked)
         return refused(checked.error());

@@ -105,6 +105,11 @@ struct route {
   access who;
 };
 
+/// A query parameter, "" when absent.
+std::string param(const httplib::Request& req, const char* key) {
+  return req.has_param(key) ? req.get_param_value(key) : std::string{};
+}
+
 /// The headers of every file of the page: nothing but its own files may
 /// run or be fetched by it, it cannot be framed, and a new daemon's page
 /// replaces a cached one.
@@ -203,12 +208,10 @@ struct rest_api::impl {
     add("GET", "watch", at("/watch"), [this](call& c) { reply<watch_frame>(c, 200, watch_atom_v); });
     add("GET", "nodes", at("/nodes"), [this](call& c) { reply<node_list>(c, 200, nodes_atom_v); });
     add("GET", "advertisers", at("/advertisers"), [this](call& c) {
-      auto param = [&](const char* key) {
-        return c.req.has_param(key) ? c.req.get_param_value(key) : std::string{};
-      };
       reply<advertiser_page>(c, 200, list_atom_v,
-                             advertiser_query{param("lifecycle"), param("active"), param("limit"),
-                                              param("after")});
+                             advertiser_query{param(c.req, "lifecycle"), param(c.req, "active"),
+                                              param(c.req, "limit"),
+                                              param(c.req, "after")});
     });
     add("POST", "create", at("/advertisers"), [this](call& c) { create(c); });
     add("POST", "import", import_path, [this](call& c) { bulk_import(c); });
@@ -269,11 +272,8 @@ struct rest_api::impl {
   }
 
   void bulk_import(call& c) {
-    auto param = [&](const char* key) {
-      return c.req.has_param(key) ? c.req.get_param_value(key) : std::string{};
-    };
-    auto type = param("type");
-    auto dry_run = param("dryRun");
+    auto type = param(c.req, "type");
+    auto dry_run = param(c.req, "dryRun");
     // The query is checked before a byte of the body is read.
     if (!type.empty() && !parse_advertiser_type(type))
       return send_error(c.res, 400, "bad_request",
