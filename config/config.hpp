@@ -76,6 +76,12 @@ struct config {
     int64_t max_body = 32 * 1024 * 1024;
   } http;
 
+  struct api_section {
+    /// api.allow_anonymous: an http.listen other than loopback with no
+    /// token is refused at start unless this says it is meant.
+    bool allow_anonymous = false;
+  } api;
+
   struct admin_section {
     std::string listen = "127.0.0.1:4242";
     std::string tls_cert;

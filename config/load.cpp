@@ -144,8 +144,14 @@ void validate(const config& c, const origins& from, errors& out) {
   need(sqlite || pg, "store.url",
        "expected sqlite://PATH or postgresql://user:pass@host:port/db, got '"
          + c.store.url + "'");
-  need(parse_listen_address(c.http.listen).has_value(), "http.listen",
+  auto http = parse_listen_address(c.http.listen);
+  need(http.has_value(), "http.listen",
        "expected HOST:PORT such as 127.0.0.1:8080, got '" + c.http.listen + "'");
+  need(!http || !c.http.token.empty() || c.api.allow_anonymous || is_loopback_host(http->host),
+       "http.listen",
+       "'" + c.http.listen + "' is reachable from other hosts and http.token is empty: anyone "
+         "there could change the engine. Set http.token (or CDPBATCH_API_TOKEN), listen on "
+         "127.0.0.1, or set api.allow_anonymous = true if that is meant");
   need(c.http.request_timeout >= milliseconds{100}, "http.request_timeout",
        "must be at least 100ms, or no client can send a request");
   need(c.http.max_body >= 1024 && c.http.max_body <= (int64_t{1} << 40), "http.max_body",

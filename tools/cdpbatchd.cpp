@@ -161,6 +161,10 @@ int run(const cdp::config& cfg, bool demo) {
   }
   spdlog::info("REST API listening on http://{}:{}/api/v2/batch/ (mutations {})", listen.host,
                api.port(), cfg.http.token.empty() ? "open: no http.token set" : "need the token");
+  if (cfg.http.token.empty() && !cdp::is_loopback_host(listen.host))
+    spdlog::warn("REST API on {} is reachable from other hosts with no http.token: anyone there "
+                 "can change the engine (api.allow_anonymous = true)",
+                 cfg.http.listen);
   auto admin = cdp::open_admin_endpoint(sys, engine.operations, cfg);
   if (!admin) {
     spdlog::critical("{}", admin.error().message);

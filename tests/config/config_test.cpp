@@ -171,6 +171,19 @@ TEST_CASE("an unknown time zone is an error naming the key") {
   error_naming(with({"schedule.timezone=../../etc/passwd"}), "schedule.timezone");
 }
 
+TEST_CASE("the REST API leaves loopback only with a token or api.allow_anonymous") {
+  auto e = error_naming(with({"http.listen=0.0.0.0:8080"}), "http.listen");
+  CHECK(e.find("http.token") != std::string::npos);
+  CHECK(e.find("api.allow_anonymous") != std::string::npos);
+  error_naming(with({"http.listen=10.1.2.3:8080"}), "http.listen");
+  for (auto loopback : {"127.0.0.1:8080", "localhost:8080", "[::1]:8080"})
+    CHECK(with({std::string{"http.listen="} + loopback}).value);
+  CHECK(with({"http.listen=0.0.0.0:8080", "http.token=s3cret"}).value);
+  auto open = with({"http.listen=0.0.0.0:8080", "api.allow_anonymous=true"});
+  REQUIRE(open.value);
+  CHECK(open.value->api.allow_anonymous);
+}
+
 TEST_CASE("TLS needs cert, key and CA together") {
   error_naming(with({"admin.tls.cert=" + repo_config()}), "admin.tls");
 }

@@ -198,3 +198,23 @@ TEST_CASE_METHOD(daemon_fixture, "cdpbatchd --check-config prints the configurat
   REQUIRE(bad.wait(10s) == 2);
   CHECK(bad.output().find("retry.max_retries") != std::string::npos);
 }
+
+TEST_CASE_METHOD(daemon_fixture, "cdpbatchd refuses a REST API open to other hosts with no token, unless api.allow_anonymous says it is meant") {
+  process refused{argv({"--set", "http.listen=0.0.0.0:0"}), dir / "refused.log"};
+  REQUIRE(refused.wait(10s) == 2);
+  CHECK(refused.output().find("http.listen") != std::string::npos);
+  CHECK(refused.output().find("api.allow_anonymous") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "cdpbatch.db"));
+
+  process meant{argv({"--set", "http.listen=0.0.0.0:0", "--set", "api.allow_anonymous=true"}),
+                dir / "meant.log"};
+  REQUIRE(eventually([&] {
+    return meant.output().find("reachable from other hosts with no http.token")
+           != std::string::npos;
+  }));
+  meant.signal(SIGTERM);
+  auto code = meant.wait(15s);
+  INFO(meant.output());
+  REQUIRE(code);
+  CHECK(*code == 0);
+}
