@@ -174,6 +174,7 @@ admin_actor::behavior_type admin(admin_actor::stateful_pointer<admin_state> self
     [=](status_atom a) { return forward<system_status>(self, a); },
     [=](list_atom a, advertiser_query& q) { return forward<advertiser_page>(self, a, std::move(q)); },
     [=](describe_atom a, std::string& id) { return forward<advertiser_detail>(self, a, std::move(id)); },
+    [=](audit_atom a, audit_query& q) { return forward<audit_page>(self, a, std::move(q)); },
     [=](progress_atom a, std::string& id) {
       return forward<advertiser_progress>(self, a, std::move(id));
     },
@@ -182,28 +183,28 @@ admin_actor::behavior_type admin(admin_actor::stateful_pointer<admin_state> self
     [=](attempts_atom a, std::string& id, std::string& month) {
       return forward<attempt_list>(self, a, std::move(id), std::move(month));
     },
-    [=](create_atom a, std::string& token, advertiser_request& request) {
-      return forward<advertiser_progress>(self, a, std::move(token), std::move(request));
+    [=](create_atom a, operator_call& call, advertiser_request& request) {
+      return forward<advertiser_progress>(self, a, std::move(call), std::move(request));
     },
-    [=](create_atom a, std::string& token, advertiser_request_list& requests) {
-      return forward<int64_t>(self, a, std::move(token), std::move(requests));
+    [=](create_atom a, operator_call& call, advertiser_request_list& requests) {
+      return forward<int64_t>(self, a, std::move(call), std::move(requests));
     },
-    [=](import_atom a, std::string& token, import_batch& batch) {
-      return forward<import_report>(self, a, std::move(token), std::move(batch));
+    [=](import_atom a, operator_call& call, import_batch& batch) {
+      return forward<import_report>(self, a, std::move(call), std::move(batch));
     },
     [=](months_atom a, id_list& ids) { return forward<month_list>(self, a, std::move(ids)); },
     [=](attempts_atom a, id_list& ids) { return forward<attempt_list>(self, a, std::move(ids)); },
-    [=](trigger_atom a, std::string& token, std::string& id) {
-      return forward<advertiser_progress>(self, a, std::move(token), std::move(id));
+    [=](trigger_atom a, operator_call& call, std::string& id) {
+      return forward<advertiser_progress>(self, a, std::move(call), std::move(id));
     },
-    [=](retry_atom a, std::string& token, std::string& id, std::string& month) {
-      return forward<month_state>(self, a, std::move(token), std::move(id), std::move(month));
+    [=](retry_atom a, operator_call& call, std::string& id, std::string& month) {
+      return forward<month_state>(self, a, std::move(call), std::move(id), std::move(month));
     },
-    [=](activate_atom a, std::string& token, std::string& id) {
-      return forward<advertiser_progress>(self, a, std::move(token), std::move(id));
+    [=](activate_atom a, operator_call& call, std::string& id) {
+      return forward<advertiser_progress>(self, a, std::move(call), std::move(id));
     },
-    [=](deactivate_atom a, std::string& token, std::string& id) {
-      return forward<advertiser_progress>(self, a, std::move(token), std::move(id));
+    [=](deactivate_atom a, operator_call& call, std::string& id) {
+      return forward<advertiser_progress>(self, a, std::move(call), std::move(id));
     },
     [=](health_atom a) { return forward<health_report>(self, a); },
     [=](watch_atom a) { return forward<watch_frame>(self, a); },

@@ -275,7 +275,7 @@ void update(self_ptr self, bool deactivate) {
   if (deactivate) {
     auto reason = decide(context(st, st.months, false)).explanation;
     self->request(st.cfg->reader, st.cfg->store_timeout, activate_atom_v, st.who.id, false,
-                  reason)
+                  reason, audit_note{engine_caller, reason, st.cfg->node_id})
       .then(done, failed);
   } else {
     self->request(st.cfg->reader, st.cfg->store_timeout, promote_atom_v, st.who.id)
@@ -323,11 +323,12 @@ void feed(self_ptr self, advertiser_event e) {
 
 /// An operator's manual retry, written by this actor so its copy of the
 /// months follows; a backoff timer of the old attempt is void from now on.
-caf::result<month_state> operator_retry(self_ptr self, year_month month) {
+caf::result<month_state> operator_retry(self_ptr self, year_month month,
+                                        const audit_note& note) {
   auto& st = self->state;
   auto promise = self->make_response_promise<month_state>();
   ++st.changes_in_flight;
-  self->request(st.cfg->reader, st.cfg->store_timeout, retry_atom_v, st.who.id, month)
+  self->request(st.cfg->reader, st.cfg->store_timeout, retry_atom_v, st.who.id, month, note)
     .then(
       [=](month_state& row) mutable {
         auto& st = self->state;
@@ -350,7 +351,8 @@ caf::result<month_state> operator_retry(self_ptr self, year_month month) {
 
 /// An operator's switch. Deactivating takes effect here at once (no claim
 /// after this message), activating once the store has it.
-caf::result<advertiser> operator_activate(self_ptr self, bool active, std::string reason) {
+caf::result<advertiser> operator_activate(self_ptr self, bool active, std::string reason,
+                                          const audit_note& note) {
   auto& st = self->state;
   auto before = st.who;
   if (!active) {
@@ -359,7 +361,8 @@ caf::result<advertiser> operator_activate(self_ptr self, bool active, std::strin
   }
   auto promise = self->make_response_promise<advertiser>();
   ++st.changes_in_flight;
-  self->request(st.cfg->reader, st.cfg->store_timeout, activate_atom_v, st.who.id, active, reason)
+  self->request(st.cfg->reader, st.cfg->store_timeout, activate_atom_v, st.who.id, active, reason,
+                note)
     .then(
       [=](advertiser& fresh) mutable {
         auto& st = self->state;
@@ -367,8 +370,9 @@ caf::result<advertiser> operator_activate(self_ptr self, bool active, std::strin
         st.who.active = fresh.active;
         st.who.deactivation_reason = fresh.deactivation_reason;
         st.who.updated_at = fresh.updated_at;
-        spdlog::info("[advertiser={}] {} by an operator{}", st.who.id,
-                     active ? "activated" : "deactivated", active ? "" : ": " + reason);
+        spdlog::info("[advertiser={}] {} by {}{}", st.who.id,
+                     active ? "activated" : "deactivated", note.who,
+                     note.reason.empty() ? "" : ": " + note.reason);
         ++st.timer_generation;
         st.wake_at.reset();
         feed(self, input::tick);
@@ -452,9 +456,11 @@ advertiser_agent(advertiser_actor::stateful_pointer<advertiser_state> self,
         return; // its outcome will find the lease gone and reread
       feed(self, input::reload);
     },
-    [=](retry_atom, year_month month) { return operator_retry(self, month); },
-    [=](activate_atom, bool active, std::string& reason) {
-      return operator_activate(self, active, std::move(reason));
+    [=](retry_atom, year_month month, const audit_note& note) {
+      return operator_retry(self, month, note);
+    },
+    [=](activate_atom, bool active, std::string& reason, const audit_note& note) {
+      return operator_activate(self, active, std::move(reason), note);
     },
     [=](activity_atom) {
       const auto& st = self->state;

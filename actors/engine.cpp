@@ -91,7 +91,8 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
   auto reap_every = clustered ? std::min(cfg.reaper.interval, cfg.node.heartbeat)
                               : cfg.reaper.interval;
   e.reaper = sys.spawn(reaper, reaper_settings{reap_every, cfg.reaper.stale_after,
-                                               shared->store_timeout, e.reader, e.supervisor,
+                                               shared->store_timeout, cfg.audit.retention,
+                                               options.clk, e.reader, e.supervisor,
                                                options.metrics});
   auto operator_reading = reading;
   operator_reading.reap_dead_nodes = false;

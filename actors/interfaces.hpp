@@ -32,31 +32,40 @@ using store_reader_actor = caf::typed_actor<
   caf::replies_to<months_atom, id_list>::with<month_list>,
   /// Many advertisers' attempts in one read, by advertiser, month, attempt.
   caf::replies_to<attempts_atom, id_list>::with<attempt_list>,
-  /// Activates (true) or deactivates (false, with a reason); the new record.
-  caf::replies_to<activate_atom, std::string, bool, std::string>::with<advertiser>,
+  /// Activates (true) or deactivates (false, with a reason), audited as the
+  /// note says; the new record.
+  caf::replies_to<activate_atom, std::string, bool, std::string, audit_note>::with<advertiser>,
   /// Records that a NEW advertiser finished its backfill.
   caf::replies_to<promote_atom, std::string>::with<advertiser>,
   /// Fails months RUNNING for too long (the reaper's statement).
   caf::replies_to<reap_atom>::with<month_list>,
   /// Months RUNNING now, anywhere.
   caf::replies_to<running_atom>::with<month_list>,
-  /// Resets one month for a manual retry.
-  caf::replies_to<retry_atom, std::string, year_month>::with<month_state>,
-  /// Creates an advertiser (with its backfill months when NEW).
-  caf::replies_to<create_atom, new_advertiser>::with<advertiser>,
-  /// Creates many in one transaction, all or none; the records as stored.
-  caf::replies_to<create_atom, new_advertiser_list>::with<advertiser_list>,
-  /// One import transaction (rows, dry run): store::import_advertisers.
-  caf::replies_to<import_atom, import_row_list, bool>::with<import_outcome>,
+  /// Resets one month for a manual retry, audited as the note says.
+  caf::replies_to<retry_atom, std::string, year_month, audit_note>::with<month_state>,
+  /// Creates an advertiser (with its backfill months when NEW), audited.
+  caf::replies_to<create_atom, new_advertiser, audit_note>::with<advertiser>,
+  /// Creates many in one transaction, all or none, audited; the records as
+  /// stored.
+  caf::replies_to<create_atom, new_advertiser_list, audit_note>::with<advertiser_list>,
+  /// One import transaction (rows, dry run), audited: store::import_advertisers.
+  caf::replies_to<import_atom, import_row_list, bool, audit_note>::with<import_outcome>,
+  /// Records an action that changed nothing stored (a trigger, a refusal).
+  caf::replies_to<audit_atom, audit_entry>::with<bool>,
+  /// One page of the audit trail, newest first.
+  caf::replies_to<audit_atom, audit_filter>::with<audit_page>,
+  /// Deletes the audit rows older than the instant (the retention); how many.
+  caf::replies_to<prune_atom, timestamp>::with<int64_t>,
   /// Is the store reachable?
   caf::replies_to<ping_atom>::with<bool>,
   /// One page of advertisers with their lifecycle (one query).
   caf::replies_to<list_atom, advertiser_filter>::with<advertiser_page>,
   /// Months by status, advertisers by type/activity and by lifecycle.
   caf::replies_to<status_atom>::with<status_counts, advertiser_counts, lifecycle_counts>,
-  /// One advertiser, its months and its latest `n` attempts, from one
-  /// snapshot (errc::not_found).
-  caf::replies_to<describe_atom, std::string, int32_t>::with<advertiser, month_list, attempt_list>,
+  /// One advertiser, its months, its latest `n` attempts and its latest `n`
+  /// audited actions (errc::not_found).
+  caf::replies_to<describe_atom, std::string,
+                  int32_t>::with<advertiser, month_list, attempt_list, audit_list>,
   /// One month of one advertiser (errc::not_found naming what is missing).
   caf::replies_to<get_atom, std::string, year_month>::with<month_state>,
   /// One month's attempt history, oldest first.
@@ -102,12 +111,14 @@ using advertiser_actor = caf::typed_actor<
   /// The reaper failed one of this advertiser's months.
   caf::reacts_to<reaped_atom, year_month>,
   /// An operator's manual retry: resets the month in the store (its retry
-  /// count too) and runs what is due now; the month's new row.
-  caf::replies_to<retry_atom, year_month>::with<month_state>,
-  /// An operator activates (true) or deactivates (false, with a reason): no
-  /// new claim from now on when false, what is due runs now when true; a
-  /// running attempt finishes and is recorded either way. The new record.
-  caf::replies_to<activate_atom, bool, std::string>::with<advertiser>,
+  /// count too, audited as the note says) and runs what is due now; the
+  /// month's new row.
+  caf::replies_to<retry_atom, year_month, audit_note>::with<month_state>,
+  /// An operator activates (true) or deactivates (false, with a reason),
+  /// audited as the note says: no new claim from now on when false, what is
+  /// due runs now when true; a running attempt finishes and is recorded
+  /// either way. The new record.
+  caf::replies_to<activate_atom, bool, std::string, audit_note>::with<advertiser>,
   /// What it is doing, or why it is not running.
   caf::replies_to<activity_atom>::with<advertiser_activity>,
   /// Take no new work; answers once nothing is in flight.
@@ -125,20 +136,21 @@ using supervisor_actor = caf::typed_actor<
   /// The same for one advertiser (manual trigger).
   caf::reacts_to<due_atom, advertiser>,
   /// Creates an advertiser and gives it its actor at once, so it is picked up
-  /// now rather than at the next tick. errc::conflict when it exists.
-  caf::replies_to<create_atom, new_advertiser>::with<advertiser>,
+  /// now rather than at the next tick. errc::conflict when it exists. Every
+  /// change here is audited as its note says.
+  caf::replies_to<create_atom, new_advertiser, audit_note>::with<advertiser>,
   /// Creates many in one transaction (refused while draining) and gives
   /// them their actors at once, their months read in bulk; how many.
-  caf::replies_to<create_atom, new_advertiser_list>::with<int64_t>,
+  caf::replies_to<create_atom, new_advertiser_list, audit_note>::with<int64_t>,
   /// One import transaction (rows, dry run; refused while draining); the
   /// active advertisers it created get their actors at once, as created ones.
-  caf::replies_to<import_atom, import_row_list, bool>::with<import_outcome>,
+  caf::replies_to<import_atom, import_row_list, bool, audit_note>::with<import_outcome>,
   /// A manual retry of one month (id, month), through the advertiser's actor
   /// when it has one so that actor never works from a stale copy.
-  caf::replies_to<retry_atom, std::string, year_month>::with<month_state>,
+  caf::replies_to<retry_atom, std::string, year_month, audit_note>::with<month_state>,
   /// Activates or deactivates one advertiser (id, active, reason), through
   /// its actor when it has one; an activated advertiser without one gets one.
-  caf::replies_to<activate_atom, std::string, bool, std::string>::with<advertiser>,
+  caf::replies_to<activate_atom, std::string, bool, std::string, audit_note>::with<advertiser>,
   /// Tells the owners of reaped months.
   caf::reacts_to<reaped_atom, month_list>,
   /// Tells one advertiser to reread its months.
@@ -194,14 +206,18 @@ using node_actor = caf::typed_actor<
 /// engine's actors (never writing the store behind their back) and answers a
 /// view or an error: errc::invalid_argument, unauthorized, not_found,
 /// conflict, or timeout / store_unavailable / shutting_down when it cannot
-/// answer now. Mutations take the caller's token first ("" for none).
+/// answer now. Mutations take the caller's `operator_call` first (token and
+/// reason) and are audited, refused ones too.
 using operator_actor = caf::typed_actor<
   /// The whole system: advertisers, lifecycles, months, running jobs, runners.
   caf::replies_to<status_atom>::with<system_status>,
   /// One page of advertisers with their lifecycle.
   caf::replies_to<list_atom, advertiser_query>::with<advertiser_page>,
-  /// One advertiser: progress, lifecycle, ETA, why, latest attempts.
+  /// One advertiser: progress, lifecycle, ETA, why, latest attempts and
+  /// actions.
   caf::replies_to<describe_atom, std::string>::with<advertiser_detail>,
+  /// One page of the audit trail, newest first.
+  caf::replies_to<audit_atom, audit_query>::with<audit_page>,
   /// One advertiser's backfill progress.
   caf::replies_to<progress_atom, std::string>::with<advertiser_progress>,
   /// One advertiser's month rows, oldest first.
@@ -210,30 +226,30 @@ using operator_actor = caf::typed_actor<
   caf::replies_to<running_atom>::with<running_job_list>,
   /// One month's attempt history (id, month), oldest first.
   caf::replies_to<attempts_atom, std::string, std::string>::with<attempt_list>,
-  /// Creates an advertiser (token, request); it is picked up at once.
-  caf::replies_to<create_atom, std::string, advertiser_request>::with<advertiser_progress>,
-  /// Creates many advertisers in one transaction, all or none (token, at most
+  /// Creates an advertiser (call, request); it is picked up at once.
+  caf::replies_to<create_atom, operator_call, advertiser_request>::with<advertiser_progress>,
+  /// Creates many advertisers in one transaction, all or none (call, at most
   /// `max_bulk_create` requests); how many. They are picked up at once.
-  caf::replies_to<create_atom, std::string, advertiser_request_list>::with<int64_t>,
-  /// One part of a bulk import (token, at most `import_chunk_rows` lines):
+  caf::replies_to<create_atom, operator_call, advertiser_request_list>::with<int64_t>,
+  /// One part of a bulk import (call, at most `import_chunk_rows` lines):
   /// each line checked, then one store transaction; what it did. A dry run
   /// decides alike and writes nothing.
-  caf::replies_to<import_atom, std::string, import_batch>::with<import_report>,
+  caf::replies_to<import_atom, operator_call, import_batch>::with<import_report>,
   /// Many advertisers' month rows (at most `max_ids_per_read` ids), grouped
   /// by advertiser, oldest first; unknown ids have none.
   caf::replies_to<months_atom, id_list>::with<month_list>,
   /// Many advertisers' attempts (at most `max_ids_per_read` ids), by
   /// advertiser, month and attempt: what a load tester measures a run by.
   caf::replies_to<attempts_atom, id_list>::with<attempt_list>,
-  /// Runs what is due for one advertiser now (token, id).
-  caf::replies_to<trigger_atom, std::string, std::string>::with<advertiser_progress>,
-  /// Resets one month's retries and runs it now (token, id, month).
-  caf::replies_to<retry_atom, std::string, std::string, std::string>::with<month_state>,
-  /// Activates an advertiser (token, id): it resumes at its stored cursor.
-  caf::replies_to<activate_atom, std::string, std::string>::with<advertiser_progress>,
-  /// Deactivates an advertiser (token, id): no new claims; a running attempt
-  /// finishes and is recorded.
-  caf::replies_to<deactivate_atom, std::string, std::string>::with<advertiser_progress>,
+  /// Runs what is due for one advertiser now (call, id).
+  caf::replies_to<trigger_atom, operator_call, std::string>::with<advertiser_progress>,
+  /// Resets one month's retries and runs it now (call, id, month).
+  caf::replies_to<retry_atom, operator_call, std::string, std::string>::with<month_state>,
+  /// Activates an advertiser (call, id): it resumes at its stored cursor.
+  caf::replies_to<activate_atom, operator_call, std::string>::with<advertiser_progress>,
+  /// Deactivates an advertiser (call with a reason, id): no new claims; a
+  /// running attempt finishes and is recorded.
+  caf::replies_to<deactivate_atom, operator_call, std::string>::with<advertiser_progress>,
   /// Store, director, supervisor and runners, each reported.
   caf::replies_to<health_atom>::with<health_report>,
   /// One frame of the console's live view.
@@ -244,7 +260,7 @@ using operator_actor = caf::typed_actor<
 /// The admin console's protocol: `admin_actor`, the wire layout of every
 /// value it carries (actors/wire.hpp) and their type names. Any change to
 /// one of them is a new version.
-inline constexpr uint32_t admin_protocol_version = 4;
+inline constexpr uint32_t admin_protocol_version = 5;
 
 /// A watching console, as the admin actor sees it: what it pushes.
 using watch_console_actor = caf::typed_actor<

@@ -17,7 +17,10 @@ namespace {
 
 using self_ptr = operator_actor::stateful_pointer<operator_state>;
 
-const std::string operator_deactivation = "deactivated by an operator";
+/// The deactivation reason an operator's switch stores on the advertiser.
+std::string operator_deactivation(const audit_note& note) {
+  return "deactivated by " + note.who + ": " + note.reason;
+}
 
 caf::error refused(failure f) {
   return to_caf_error(f);
@@ -96,7 +99,8 @@ void describe(self_ptr self, const std::string& id, Done done, Promise promise) 
   const auto& c = cfg(self);
   self->request(reader(self), c.ask_timeout, describe_atom_v, id, int32_t{c.recent_attempts})
     .then(
-      [=](advertiser& who, month_list& months, attempt_list& attempts) mutable {
+      [=](advertiser& who, month_list& months, attempt_list& attempts,
+          audit_list& actions) mutable {
         const auto& c = cfg(self);
         self->request(c.supervisor, c.ask_timeout, activity_atom_v, id)
           .then(
@@ -105,7 +109,9 @@ void describe(self_ptr self, const std::string& id, Done done, Promise promise) 
               self->request(c.director, c.ask_timeout, schedule_atom_v)
                 .then(
                   [=](tick_schedule& schedule) mutable {
-                    done(detail_of(self, who, months, attempts, activity, schedule));
+                    auto d = detail_of(self, who, months, attempts, activity, schedule);
+                    d.recent_actions = actions;
+                    done(std::move(d));
                   },
                   [=](caf::error& err) mutable { promise.deliver(relay(err, "the director")); });
             },
@@ -119,36 +125,107 @@ void answer_progress(self_ptr self, const std::string& id,
                      caf::typed_response_promise<advertiser_progress> promise) {
   const auto& c = cfg(self);
   self->request(reader(self), c.ask_timeout, describe_atom_v, id, int32_t{0})
-    .then([=](advertiser& who, month_list& months,
-              attempt_list&) mutable { promise.deliver(progress(std::move(who), months)); },
+    .then([=](advertiser& who, month_list& months, attempt_list&,
+              audit_list&) mutable { promise.deliver(progress(std::move(who), months)); },
           [=](caf::error& err) mutable { promise.deliver(relay(err, "the store reader")); });
 }
 
-/// A mutation's caller showed the token, or why not.
-status authorized(self_ptr self, const std::string& token) {
-  if (!token_matches(cfg(self).token, token))
+/// An audit row's advertiser as the caller typed it, cut so a peer cannot
+/// store megabytes in the trail.
+std::string typed_id(const std::string& raw) {
+  return raw.substr(0, 100);
+}
+
+/// Delivers `err` once the refusal's audit row is written (or could not be:
+/// that is logged, and the caller still gets their answer).
+template <class T>
+void deliver_refusal(self_ptr self, caf::typed_response_promise<T> promise, audit_entry entry,
+                     caf::error err) {
+  self->request(reader(self), cfg(self).ask_timeout, audit_atom_v, entry)
+    .then([=](bool) mutable { promise.deliver(err); },
+          [=](caf::error& trouble) mutable {
+            spdlog::error("audit: could not record the refused {} of '{}' by {}: {}",
+                          to_string(entry.action), entry.advertiser_id, entry.who,
+                          from_caf_error(trouble).message);
+            promise.deliver(err);
+          });
+}
+
+/// A refusal of this operator agent's own, audited before it answers.
+template <class T>
+caf::result<T> refuse(self_ptr self, audit_action action, const audit_note& note,
+                      const std::string& id, std::optional<year_month> month, failure why) {
+  auto promise = self->make_response_promise<T>();
+  auto entry = refusal_of(action, note, typed_id(id), month, why, cfg(self).clk->now());
+  deliver_refusal(self, promise, std::move(entry), refused(std::move(why)));
+  return promise;
+}
+
+/// An engine actor's error for an audited change: a refusal is audited
+/// (nothing changed), an answer that did not come is not (it may have).
+template <class T>
+void deliver_failure(self_ptr self, caf::typed_response_promise<T> promise, audit_action action,
+                     const audit_note& note, const std::string& id,
+                     std::optional<year_month> month, const caf::error& err,
+                     std::string_view who) {
+  auto relayed = relay(err, who);
+  auto f = from_caf_error(relayed);
+  if (!is_refusal(f.code)) {
+    promise.deliver(relayed);
+    return;
+  }
+  deliver_refusal(self, promise, refusal_of(action, note, id, month, f, cfg(self).clk->now()),
+                  relayed);
+}
+
+/// Who makes a change: the caller whose token matched, with their checked
+/// reason (required for some changes). A refused token is recorded as
+/// `unauthenticated_caller`.
+expected<audit_note> caller_of(self_ptr self, const operator_call& call, bool reason_required,
+                               audit_note& shown) {
+  const auto& c = cfg(self);
+  shown = {unauthenticated_caller, "", c.node_id};
+  if (!token_matches(c.token, call.token))
     return make_failure(errc::unauthorized,
                         "this call changes the engine and needs the API token: send "
                         "'Authorization: Bearer <http.token>'");
-  return ok;
+  shown.who = c.token.empty() ? anonymous_caller : default_caller;
+  auto reason = parse_reason(call.reason, reason_required);
+  if (!reason)
+    return std::move(reason).error();
+  shown.reason = std::move(*reason);
+  return shown;
 }
 
-/// A mutation's caller showed the token and named a valid id, or why not.
-expected<std::string> authorized_id(self_ptr self, const std::string& token,
-                                    const std::string& raw_id) {
-  if (auto allowed = authorized(self, token); !allowed)
-    return std::move(allowed).error();
-  return parse_advertiser_id(raw_id);
+/// The caller and the advertiser id of a change, or the audited refusal.
+struct checked_change {
+  audit_note note;
+  std::string id;
+};
+
+expected<checked_change> check_change(self_ptr self, const operator_call& call,
+                                      const std::string& raw_id, bool reason_required,
+                                      audit_note& shown) {
+  auto note = caller_of(self, call, reason_required, shown);
+  if (!note)
+    return std::move(note).error();
+  auto id = parse_advertiser_id(raw_id);
+  if (!id)
+    return std::move(id).error();
+  return checked_change{std::move(*note), std::move(*id)};
 }
 
 /// Asks `who` (named `name` in errors) to change advertiser `id`, then
 /// answers its progress as the store has it after the change.
 template <class Handle, class... Ts>
-void change(self_ptr self, const std::string& id, std::string_view name, const Handle& who,
-            caf::typed_response_promise<advertiser_progress> promise, Ts... xs) {
+void change(self_ptr self, audit_action action, const checked_change& c, std::string_view name,
+            const Handle& who, caf::typed_response_promise<advertiser_progress> promise,
+            Ts... xs) {
   self->request(who, cfg(self).ask_timeout, xs...)
-    .then([=](advertiser&) { answer_progress(self, id, promise); },
-          [=](caf::error& err) mutable { promise.deliver(relay(err, name)); });
+    .then([=](advertiser&) { answer_progress(self, c.id, promise); },
+          [=](caf::error& err) mutable {
+            deliver_failure(self, promise, action, c.note, c.id, std::nullopt, err, name);
+          });
 }
 
 void deliver_status(self_ptr self, caf::expected<system_status> result) {
@@ -408,41 +485,70 @@ operator_agent(operator_actor::stateful_pointer<operator_state> self, operator_s
         return refused(month.error());
       return self->delegate(reader(self), attempts_atom_v, *id, *month);
     },
-    [=](create_atom, const std::string& token,
+    [=](audit_atom, const audit_query& q) -> caf::result<audit_page> {
+      auto filter = parse_audit_query(q, cfg(self).clk->now());
+      if (!filter)
+        return refused(filter.error());
+      return self->delegate(reader(self), audit_atom_v, *filter);
+    },
+    [=](create_atom, const operator_call& call,
         const advertiser_request& raw) -> caf::result<advertiser_progress> {
-      if (auto allowed = authorized(self, token); !allowed)
-        return refused(allowed.error());
+      audit_note shown;
+      auto note = caller_of(self, call, false, shown);
+      if (!note)
+        return refuse<advertiser_progress>(self, audit_action::create, shown, raw.advertiser_id,
+                                           std::nullopt, note.error());
       auto request = parse_request(raw);
       if (!request)
-        return refused(request.error());
+        return refuse<advertiser_progress>(self, audit_action::create, *note, raw.advertiser_id,
+                                           std::nullopt, request.error());
       auto promise = self->make_response_promise<advertiser_progress>();
-      self->request(cfg(self).supervisor, cfg(self).ask_timeout, create_atom_v, *request)
+      self->request(cfg(self).supervisor, cfg(self).ask_timeout, create_atom_v, *request, *note)
         .then([=](advertiser& created) { answer_progress(self, created.id, promise); },
-              [=](caf::error& err) mutable { promise.deliver(relay(err, "the supervisor")); });
+              [=](caf::error& err) mutable {
+                deliver_failure(self, promise, audit_action::create, *note, request->id,
+                                std::nullopt, err, "the supervisor");
+              });
       return promise;
     },
-    [=](create_atom, const std::string& token,
+    [=](create_atom, const operator_call& call,
         const advertiser_request_list& raw) -> caf::result<int64_t> {
-      if (auto allowed = authorized(self, token); !allowed)
-        return refused(allowed.error());
+      audit_note shown;
+      auto note = caller_of(self, call, false, shown);
+      if (!note)
+        return refuse<int64_t>(self, audit_action::create, shown, "", std::nullopt,
+                               note.error());
       auto requests = parse_requests(raw);
       if (!requests)
-        return refused(requests.error());
-      return self->delegate(cfg(self).supervisor, create_atom_v, std::move(*requests));
+        return refuse<int64_t>(self, audit_action::create, *note, "", std::nullopt,
+                               requests.error());
+      auto promise = self->make_response_promise<int64_t>();
+      self->request(cfg(self).supervisor, cfg(self).ask_timeout, create_atom_v,
+                    std::move(*requests), *note)
+        .then([=](int64_t n) mutable { promise.deliver(n); },
+              [=](caf::error& err) mutable {
+                deliver_failure(self, promise, audit_action::create, *note, "", std::nullopt,
+                                err, "the supervisor");
+              });
+      return promise;
     },
-    [=](import_atom, const std::string& token,
+    [=](import_atom, const operator_call& call,
         const import_batch& batch) -> caf::result<import_report> {
-      if (auto allowed = authorized(self, token); !allowed)
-        return refused(allowed.error());
+      audit_note shown;
+      auto note = caller_of(self, call, false, shown);
+      if (!note)
+        return refuse<import_report>(self, audit_action::import, shown, "", std::nullopt,
+                                     note.error());
       auto checked = check_import_batch(batch);
       if (!checked)
-        return refused(checked.error());
+        return refuse<import_report>(self, audit_action::import, *note, "", std::nullopt,
+                                     checked.error());
       if (checked->rows.empty())
         return checked->report;
       auto promise = self->make_response_promise<import_report>();
       auto report = std::move(checked->report);
       self->request(cfg(self).supervisor, cfg(self).import_timeout, import_atom_v,
-                    std::move(checked->rows), batch.dry_run)
+                    std::move(checked->rows), batch.dry_run, *note)
         .then(
           [=](import_outcome& out) mutable {
             report.created += out.created;
@@ -451,70 +557,113 @@ operator_agent(operator_actor::stateful_pointer<operator_state> self, operator_s
               add_refusal(report, std::move(r));
             promise.deliver(std::move(report));
           },
-          [=](caf::error& err) mutable { promise.deliver(relay(err, "the supervisor")); });
+          [=](caf::error& err) mutable {
+            deliver_failure(self, promise, audit_action::import, *note, "", std::nullopt, err,
+                            "the supervisor");
+          });
       return promise;
     },
-    [=](trigger_atom, const std::string& token,
+    [=](trigger_atom, const operator_call& call,
         const std::string& raw_id) -> caf::result<advertiser_progress> {
-      auto id = authorized_id(self, token, raw_id);
-      if (!id)
-        return refused(id.error());
+      audit_note shown;
+      auto c = check_change(self, call, raw_id, false, shown);
+      if (!c)
+        return refuse<advertiser_progress>(self, audit_action::trigger, shown, raw_id,
+                                           std::nullopt, c.error());
       auto promise = self->make_response_promise<advertiser_progress>();
-      change(self, *id, "the director", cfg(self).director, promise, trigger_atom_v, *id);
+      // A trigger changes nothing stored: its row is written once the director
+      // took it, on its own.
+      self->request(cfg(self).director, cfg(self).ask_timeout, trigger_atom_v, c->id)
+        .then(
+          [=](advertiser&) {
+            auto entry = audit_of(audit_action::trigger, c->note, c->id, std::nullopt,
+                                  cfg(self).clk->now());
+            self->request(reader(self), cfg(self).ask_timeout, audit_atom_v, std::move(entry))
+              .then([=](bool) { answer_progress(self, c->id, promise); },
+                    [=](caf::error& err) mutable {
+                      spdlog::error("audit: could not record the trigger of '{}' by {}: {}",
+                                    c->id, c->note.who, from_caf_error(err).message);
+                      answer_progress(self, c->id, promise);
+                    });
+          },
+          [=](caf::error& err) mutable {
+            deliver_failure(self, promise, audit_action::trigger, c->note, c->id, std::nullopt,
+                            err, "the director");
+          });
       return promise;
     },
-    [=](retry_atom, const std::string& token, const std::string& raw_id,
+    [=](retry_atom, const operator_call& call, const std::string& raw_id,
         const std::string& raw_month) -> caf::result<month_state> {
-      auto id = authorized_id(self, token, raw_id);
-      if (!id)
-        return refused(id.error());
+      audit_note shown;
+      auto c = check_change(self, call, raw_id, false, shown);
+      if (!c)
+        return refuse<month_state>(self, audit_action::retry, shown, raw_id, std::nullopt,
+                                   c.error());
       auto month = parse_month(raw_month);
       if (!month)
-        return refused(month.error());
+        return refuse<month_state>(self, audit_action::retry, c->note, c->id, std::nullopt,
+                                   month.error());
       auto promise = self->make_response_promise<month_state>();
-      self->request(reader(self), cfg(self).ask_timeout, get_atom_v, *id, *month)
+      auto fail = [=](std::string_view who) mutable {
+        return [=](caf::error& err) mutable {
+          deliver_failure(self, promise, audit_action::retry, c->note, c->id, *month, err, who);
+        };
+      };
+      self->request(reader(self), cfg(self).ask_timeout, get_atom_v, c->id, *month)
         .then(
           [=](month_state& row) mutable {
             if (auto allowed = may_retry(row); !allowed) {
-              promise.deliver(refused(allowed.error()));
+              deliver_refusal(self, promise,
+                              refusal_of(audit_action::retry, c->note, c->id, *month,
+                                         allowed.error(), cfg(self).clk->now()),
+                              refused(allowed.error()));
               return;
             }
-            self->request(cfg(self).supervisor, cfg(self).ask_timeout, retry_atom_v, *id, *month)
+            self->request(cfg(self).supervisor, cfg(self).ask_timeout, retry_atom_v, c->id,
+                          *month, c->note)
               .then([=](month_state& reset) mutable { promise.deliver(std::move(reset)); },
-                    [=](caf::error& err) mutable {
-                      promise.deliver(relay(err, "the supervisor"));
-                    });
+                    fail("the supervisor"));
           },
-          [=](caf::error& err) mutable { promise.deliver(relay(err, "the store reader")); });
+          fail("the store reader"));
       return promise;
     },
-    [=](activate_atom, const std::string& token,
+    [=](activate_atom, const operator_call& call,
         const std::string& raw_id) -> caf::result<advertiser_progress> {
-      auto id = authorized_id(self, token, raw_id);
-      if (!id)
-        return refused(id.error());
+      audit_note shown;
+      auto c = check_change(self, call, raw_id, false, shown);
+      if (!c)
+        return refuse<advertiser_progress>(self, audit_action::activate, shown, raw_id,
+                                           std::nullopt, c.error());
       auto promise = self->make_response_promise<advertiser_progress>();
-      self->request(reader(self), cfg(self).ask_timeout, describe_atom_v, *id, int32_t{0})
+      self->request(reader(self), cfg(self).ask_timeout, describe_atom_v, c->id, int32_t{0})
         .then(
-          [=](advertiser& who, month_list& months, attempt_list&) mutable {
+          [=](advertiser& who, month_list& months, attempt_list&, audit_list&) mutable {
             if (auto allowed = may_activate(who, months); !allowed) {
-              promise.deliver(refused(allowed.error()));
+              deliver_refusal(self, promise,
+                              refusal_of(audit_action::activate, c->note, c->id, std::nullopt,
+                                         allowed.error(), cfg(self).clk->now()),
+                              refused(allowed.error()));
               return;
             }
-            change(self, *id, "the supervisor", cfg(self).supervisor, promise, activate_atom_v,
-                   *id, true, std::string{});
+            change(self, audit_action::activate, *c, "the supervisor", cfg(self).supervisor,
+                   promise, activate_atom_v, c->id, true, std::string{}, c->note);
           },
-          [=](caf::error& err) mutable { promise.deliver(relay(err, "the store reader")); });
+          [=](caf::error& err) mutable {
+            deliver_failure(self, promise, audit_action::activate, c->note, c->id, std::nullopt,
+                            err, "the store reader");
+          });
       return promise;
     },
-    [=](deactivate_atom, const std::string& token,
+    [=](deactivate_atom, const operator_call& call,
         const std::string& raw_id) -> caf::result<advertiser_progress> {
-      auto id = authorized_id(self, token, raw_id);
-      if (!id)
-        return refused(id.error());
+      audit_note shown;
+      auto c = check_change(self, call, raw_id, true, shown);
+      if (!c)
+        return refuse<advertiser_progress>(self, audit_action::deactivate, shown, raw_id,
+                                           std::nullopt, c.error());
       auto promise = self->make_response_promise<advertiser_progress>();
-      change(self, *id, "the supervisor", cfg(self).supervisor, promise, activate_atom_v, *id,
-             false, operator_deactivation);
+      change(self, audit_action::deactivate, *c, "the supervisor", cfg(self).supervisor, promise,
+             activate_atom_v, c->id, false, operator_deactivation(c->note), c->note);
       return promise;
     },
     [=](health_atom) { return health(self); },

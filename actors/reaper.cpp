@@ -39,6 +39,20 @@ void report(self_ptr self, const month_list& reaped) {
   self->send(cfg.supervisor, reaped_atom_v, reaped);
 }
 
+/// Deletes the audit rows past their retention; a failure waits for the next round.
+void prune(self_ptr self) {
+  const auto& cfg = self->state.settings;
+  self->request(cfg.reader, cfg.store_timeout, prune_atom_v, cfg.clk->now() - cfg.audit_retention)
+    .then(
+      [](int64_t gone) {
+        if (gone > 0)
+          spdlog::info("reaper: {} audit rows past their retention deleted", gone);
+      },
+      [](caf::error& err) {
+        spdlog::warn("reaper: cannot prune the audit trail: {}", from_caf_error(err).message);
+      });
+}
+
 } // namespace
 
 reaper_actor::behavior_type reaper(reaper_actor::stateful_pointer<reaper_state> self,
@@ -53,6 +67,7 @@ reaper_actor::behavior_type reaper(reaper_actor::stateful_pointer<reaper_state> 
         .then(
           [=](month_list& reaped) {
             report(self, reaped);
+            prune(self);
             arm(self);
           },
           [=](caf::error& err) {

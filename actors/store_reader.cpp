@@ -46,10 +46,10 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
     [=](attempts_atom, const id_list& ids) -> caf::result<attempt_list> {
       return answer(db([&](store& s) { return s.list_attempts_for(ids); }));
     },
-    [=](activate_atom, const std::string& id, bool active,
-        const std::string& reason) -> caf::result<advertiser> {
+    [=](activate_atom, const std::string& id, bool active, const std::string& reason,
+        const audit_note& note) -> caf::result<advertiser> {
       return answer(db([&](store& s) -> expected<advertiser> {
-        if (auto r = s.set_active(id, active, reason, now()); !r)
+        if (auto r = s.set_active(id, active, reason, now(), note); !r)
           return std::move(r).error();
         return s.get_advertiser(id);
       }));
@@ -84,21 +84,25 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
     [=](running_atom) -> caf::result<month_list> {
       return answer(db([&](store& s) { return s.running_months(); }));
     },
-    [=](retry_atom, const std::string& id, year_month month) -> caf::result<month_state> {
-      return answer(db([&](store& s) { return s.manual_retry(id, month, now()); }));
+    [=](retry_atom, const std::string& id, year_month month,
+        const audit_note& note) -> caf::result<month_state> {
+      return answer(db([&](store& s) { return s.manual_retry(id, month, now(), note); }));
     },
-    [=](create_atom, const new_advertiser& request) -> caf::result<advertiser> {
+    [=](create_atom, const new_advertiser& request,
+        const audit_note& note) -> caf::result<advertiser> {
       const auto& cfg = self->state.settings;
       return answer(db([&](store& s) {
         return s.create_advertiser(request, cfg.clk->current_month(), cfg.backfill_months,
-                                   cfg.retry.max_retries, now());
+                                   cfg.retry.max_retries, now(), note);
       }));
     },
-    [=](create_atom, const new_advertiser_list& requests) -> caf::result<advertiser_list> {
+    [=](create_atom, const new_advertiser_list& requests,
+        const audit_note& note) -> caf::result<advertiser_list> {
       const auto& cfg = self->state.settings;
       return answer(db([&](store& s) -> expected<advertiser_list> {
         if (auto made = s.create_advertisers(requests, cfg.clk->current_month(),
-                                             cfg.backfill_months, cfg.retry.max_retries, now(), {});
+                                             cfg.backfill_months, cfg.retry.max_retries, now(),
+                                             {}, note);
             !made)
           return std::move(made).error();
         id_list ids;
@@ -108,12 +112,25 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
         return s.list_advertisers_for(ids);
       }));
     },
-    [=](import_atom, const import_row_list& rows, bool dry_run) -> caf::result<import_outcome> {
+    [=](import_atom, const import_row_list& rows, bool dry_run,
+        const audit_note& note) -> caf::result<import_outcome> {
       const auto& cfg = self->state.settings;
       return answer(db([&](store& s) {
         return s.import_advertisers(rows, cfg.clk->current_month(), cfg.backfill_months,
-                                    cfg.retry.max_retries, now(), dry_run);
+                                    cfg.retry.max_retries, now(), dry_run, note);
       }));
+    },
+    [=](audit_atom, const audit_entry& entry) -> caf::result<bool> {
+      auto r = db([&](store& s) { return s.record_audit(entry); });
+      if (!r)
+        return to_caf_error(r.error());
+      return true;
+    },
+    [=](audit_atom, const audit_filter& filter) -> caf::result<audit_page> {
+      return answer(db([&](store& s) { return s.page_audit(filter); }));
+    },
+    [=](prune_atom, timestamp before) -> caf::result<int64_t> {
+      return answer(db([&](store& s) { return s.prune_audit(before); }));
     },
     [=](ping_atom) -> caf::result<bool> {
       auto r = db([](store& s) { return s.ping(); });
@@ -137,7 +154,7 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
       return {*months, *advertisers, *stages};
     },
     [=](describe_atom, const std::string& id,
-        int32_t n) -> caf::result<advertiser, month_list, attempt_list> {
+        int32_t n) -> caf::result<advertiser, month_list, attempt_list, audit_list> {
       auto who = db([&](store& s) { return s.get_advertiser(id); });
       if (!who)
         return to_caf_error(who.error());
@@ -147,7 +164,17 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
       auto attempts = db([&](store& s) { return s.recent_attempts(id, n); });
       if (!attempts)
         return to_caf_error(attempts.error());
-      return {std::move(*who), std::move(*months), std::move(*attempts)};
+      audit_list actions;
+      if (n > 0) {
+        audit_filter f;
+        f.advertiser_id = id;
+        f.limit = n;
+        auto page = db([&](store& s) { return s.page_audit(f); });
+        if (!page)
+          return to_caf_error(page.error());
+        actions = std::move(page->entries);
+      }
+      return {std::move(*who), std::move(*months), std::move(*attempts), std::move(actions)};
     },
     [=](get_atom, const std::string& id, year_month month) -> caf::result<month_state> {
       return answer(db([&](store& s) { return s.get_month(id, month); }));

@@ -200,7 +200,7 @@ void restart(self_ptr self, const std::string& id) {
 void record_deactivation(self_ptr self, const std::string& id, const std::string& reason) {
   const auto& st = self->state;
   self->request(st.settings->reader, st.settings->store_timeout, activate_atom_v, id, false,
-                reason)
+                reason, audit_note{engine_caller, reason, st.settings->node_id})
     .then([](const advertiser&) {},
           [id](caf::error& err) {
             spdlog::error("[advertiser={}] could not record the deactivation: {}", id,
@@ -326,16 +326,18 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       if (!self->state.draining)
         hand_out(self, record);
     },
-    [=](create_atom, const new_advertiser& request) -> caf::result<advertiser> {
+    [=](create_atom, const new_advertiser& request,
+        const audit_note& note) -> caf::result<advertiser> {
       auto& st = self->state;
       if (st.draining)
         return to_caf_error(make_failure(errc::shutting_down, "cdpbatchd is shutting down"));
       auto promise = self->make_response_promise<advertiser>();
-      self->request(st.settings->reader, st.settings->store_timeout, create_atom_v, request)
+      self->request(st.settings->reader, st.settings->store_timeout, create_atom_v, request,
+                    note)
         .then(
           [=](advertiser& created) mutable {
-            spdlog::info("[advertiser={}] created ({}) by an operator", created.id,
-                         to_string(created.type));
+            spdlog::info("[advertiser={}] created ({}) by {}", created.id,
+                         to_string(created.type), note.who);
             if (!self->state.draining)
               hand_out(self, created);
             spare_from_next_tick(self->state, created.id);
@@ -344,18 +346,19 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
           [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
       return promise;
     },
-    [=](create_atom, new_advertiser_list& requests) -> caf::result<int64_t> {
+    [=](create_atom, new_advertiser_list& requests,
+        const audit_note& note) -> caf::result<int64_t> {
       auto& st = self->state;
       if (st.draining)
         return to_caf_error(make_failure(errc::shutting_down, "cdpbatchd is shutting down"));
       auto promise = self->make_response_promise<int64_t>();
       auto n = requests.size();
       self->request(st.settings->reader, st.settings->store_timeout, create_atom_v,
-                    std::move(requests))
+                    std::move(requests), note)
         .then(
           [=](advertiser_list& created) mutable {
             auto n = static_cast<int64_t>(created.size());
-            spdlog::info("{} advertisers created in bulk by an operator", n);
+            spdlog::info("{} advertisers created in bulk by {}", n, note.who);
             start_created(self, std::move(created));
             promise.deliver(n);
           },
@@ -366,18 +369,19 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
           });
       return promise;
     },
-    [=](import_atom, import_row_list& rows, bool dry_run) -> caf::result<import_outcome> {
+    [=](import_atom, import_row_list& rows, bool dry_run,
+        const audit_note& note) -> caf::result<import_outcome> {
       auto& st = self->state;
       if (st.draining)
         return to_caf_error(make_failure(errc::shutting_down, "cdpbatchd is shutting down"));
       auto promise = self->make_response_promise<import_outcome>();
       self->request(st.settings->reader, st.settings->store_timeout, import_atom_v,
-                    std::move(rows), dry_run)
+                    std::move(rows), dry_run, note)
         .then(
           [=](import_outcome& out) mutable {
             if (out.created > 0 && !dry_run)
-              spdlog::info("{} advertisers imported by an operator ({} skipped, {} refused)",
-                           out.created, out.skipped, out.refused.size());
+              spdlog::info("{} advertisers imported by {} ({} skipped, {} refused)",
+                           out.created, note.who, out.skipped, out.refused.size());
             // Inactive ones wait for an activation, as an inactive advertiser does.
             auto records = std::exchange(out.records, {});
             std::erase_if(records, [](const advertiser& a) { return !a.active; });
@@ -387,29 +391,30 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
           [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
       return promise;
     },
-    [=](retry_atom, const std::string& id, year_month month) -> caf::result<month_state> {
+    [=](retry_atom, const std::string& id, year_month month,
+        const audit_note& note) -> caf::result<month_state> {
       auto& st = self->state;
       if (auto* c = serving(st, id))
-        return self->delegate(c->handle, retry_atom_v, month);
+        return self->delegate(c->handle, retry_atom_v, month, note);
       mark_reread(st, id);
       // No actor holds a copy of its months: the store alone changes.
-      return self->delegate(st.settings->reader, retry_atom_v, id, month);
+      return self->delegate(st.settings->reader, retry_atom_v, id, month, note);
     },
-    [=](activate_atom, const std::string& id, bool active,
-        std::string& reason) -> caf::result<advertiser> {
+    [=](activate_atom, const std::string& id, bool active, std::string& reason,
+        const audit_note& note) -> caf::result<advertiser> {
       auto& st = self->state;
       if (st.draining && active)
         return to_caf_error(make_failure(errc::shutting_down, "cdpbatchd is shutting down"));
       if (auto* c = serving(st, id))
-        return self->delegate(c->handle, activate_atom_v, active, std::move(reason));
+        return self->delegate(c->handle, activate_atom_v, active, std::move(reason), note);
       mark_reread(st, id);
       auto promise = self->make_response_promise<advertiser>();
       self->request(st.settings->reader, st.settings->store_timeout, activate_atom_v, id, active,
-                    reason)
+                    reason, note)
         .then(
           [=](advertiser& fresh) mutable {
-            spdlog::info("[advertiser={}] {} by an operator", id,
-                         active ? "activated" : "deactivated");
+            spdlog::info("[advertiser={}] {} by {}", id, active ? "activated" : "deactivated",
+                         note.who);
             auto& st = self->state;
             if (active && !st.draining)
               hand_out(self, fresh);

@@ -40,6 +40,7 @@ using running_job_list = std::vector<running_job>;
 using node_list = std::vector<node_view>;
 /// Valid rows of one import transaction, and what it did (inside the daemon).
 using import_row_list = std::vector<import_row>;
+using audit_list = std::vector<audit_entry>;
 /// The leases this node holds now (cluster mode), by advertiser.
 using lease_list = std::vector<advertiser_lease>;
 
@@ -53,6 +54,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::job_lane)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::lease_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::import_row_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::import_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::audit_note)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::audit_filter)
 
 CAF_BEGIN_TYPE_ID_BLOCK(cdpbatch, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(cdpbatch, (cdp::year_month))
@@ -132,6 +135,13 @@ CAF_BEGIN_TYPE_ID_BLOCK(cdpbatch, caf::first_custom_type_id)
   CAF_ADD_ATOM(cdpbatch, cdp, import_atom, "import")
   CAF_ADD_TYPE_ID(cdpbatch, (cdp::import_batch))
   CAF_ADD_TYPE_ID(cdpbatch, (cdp::import_report))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::audit_entry))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::audit_list))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::audit_page))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::audit_query))
+  CAF_ADD_TYPE_ID(cdpbatch, (cdp::operator_call))
+  CAF_ADD_ATOM(cdpbatch, cdp, audit_atom, "audit")
+  CAF_ADD_ATOM(cdpbatch, cdp, prune_atom, "prune")
 CAF_END_TYPE_ID_BLOCK(cdpbatch)
 
 CAF_ERROR_CODE_ENUM(cdp::errc, "cdp")

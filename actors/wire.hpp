@@ -14,6 +14,7 @@
 #include "caf/sec.hpp"
 
 #include "domain/advertiser.hpp"
+#include "domain/audit.hpp"
 #include "domain/cluster.hpp"
 #include "domain/import_rules.hpp"
 #include "domain/month_state.hpp"
@@ -170,7 +171,7 @@ typename Inspector::result_type inspect(Inspector& f, advertiser_page& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, advertiser_detail& x) {
   return f(caf::meta::type_name("advertiser_detail"), x.progress, x.stage, wire::opt(x.eta),
-           x.why, x.recent_attempts);
+           x.why, x.recent_attempts, x.recent_actions);
 }
 
 template <class Inspector>
@@ -233,6 +234,40 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, import_report& x) {
   return f(caf::meta::type_name("import_report"), x.dry_run, x.rows, x.created, x.skipped,
            x.refused, x.first_refused);
+}
+
+/// Actions and outcomes travel as their names and are parsed on arrival.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, audit_entry& x) {
+  auto action = std::string{to_string(x.action)};
+  auto outcome = std::string{to_string(x.outcome)};
+  return f(caf::meta::type_name("audit_entry"), x.seq, x.at, x.who, action, x.advertiser_id,
+           wire::opt(x.month), x.node, x.reason, outcome, x.error,
+           caf::meta::load_callback([&]() -> caf::error {
+             auto a = parse_audit_action(action);
+             auto o = parse_audit_outcome(outcome);
+             if (!a || !o)
+               return caf::make_error(caf::sec::invalid_argument,
+                                      "unknown audit action or outcome: " + action + "/" + outcome);
+             x.action = *a;
+             x.outcome = *o;
+             return caf::none;
+           }));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, audit_page& x) {
+  return f(caf::meta::type_name("audit_page"), x.entries, wire::opt(x.next));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, audit_query& x) {
+  return f(caf::meta::type_name("audit_query"), x.advertiser_id, x.since, x.limit, x.next);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, operator_call& x) {
+  return f(caf::meta::type_name("operator_call"), x.token, x.reason);
 }
 
 } // namespace cdp

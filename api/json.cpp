@@ -71,7 +71,26 @@ json to_json(const advertiser_detail& d) {
   out["recentAttempts"] = json::array();
   for (const auto& a : d.recent_attempts)
     out["recentAttempts"].push_back(attempt_of(a, false));
+  out["recentActions"] = to_json(d.recent_actions);
   return out;
+}
+
+json to_json(const audit_entry& e) {
+  return {{"seq", e.seq},
+          {"at", to_iso8601(e.at)},
+          {"who", e.who},
+          {"action", to_string(e.action)},
+          {"advertiserId", text_or_null(e.advertiser_id)},
+          {"processingMonth", e.month ? json(e.month->to_string()) : json(nullptr)},
+          {"node", e.node},
+          {"reason", e.reason},
+          {"outcome", to_string(e.outcome)},
+          {"error", text_or_null(e.error)}};
+}
+
+json to_json(const audit_page& page) {
+  return {{"entries", to_json(page.entries)},
+          {"next", page.next ? json(std::to_string(*page.next)) : json(nullptr)}};
 }
 
 json to_json(const month_state& m) {

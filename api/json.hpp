@@ -17,6 +17,8 @@ json to_json(const advertiser_progress& p);
 json to_json(const advertiser_summary& s);
 json to_json(const advertiser_page& page);
 json to_json(const advertiser_detail& d);
+json to_json(const audit_entry& e);
+json to_json(const audit_page& page);
 json to_json(const month_state& m);
 json to_json(const attempt_record& a);
 json to_json(const running_job& j);

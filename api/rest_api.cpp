@@ -3,6 +3,7 @@
 #include <functional>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <httplib.h>
@@ -103,6 +104,9 @@ struct route {
   std::vector<std::string> pattern;
   std::function<void(call&)> handle;
   access who;
+  /// A change whose token was refused here, passed to the operator with no
+  /// payload so that it refuses it too and audits the refusal.
+  std::function<void(call&)> refuse;
 };
 
 /// A query parameter, "" when absent.
@@ -177,9 +181,42 @@ struct rest_api::impl {
     std::vector<std::string> parts;
     for (auto s : segments(pattern))
       parts.emplace_back(s);
-    auto guard = who.value_or(method == "POST" ? access::token : access::read);
-    routes.push_back(
-      {std::move(method), std::move(name), std::move(parts), std::move(handle), guard});
+    routes.push_back({std::move(method), std::move(name), std::move(parts), std::move(handle),
+                      who.value_or(access::read), nullptr});
+  }
+
+  /// A change: it needs the token, and `refuse` audits a call without it.
+  void add_change(std::string name, std::string_view pattern, std::function<void(call&)> handle,
+                  std::function<void(call&)> refuse) {
+    add("POST", std::move(name), pattern, std::move(handle), access::token);
+    routes.back().refuse = std::move(refuse);
+  }
+
+  /// The caller's token, and their reason: the body's "reason" field, or the
+  /// query's `reason` when there is no body.
+  expected<operator_call> call_of(const call& c) {
+    operator_call out{bearer_token(c.req), param(c.req, "reason")};
+    if (c.body.empty())
+      return out;
+    auto body = json::parse(c.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object())
+      return make_failure(errc::invalid_argument,
+                          R"(the body must be a JSON object: {"reason":"why"} (or none))");
+    if (auto it = body.find("reason"); it != body.end() && !it->is_null()) {
+      if (!it->is_string())
+        return make_failure(errc::invalid_argument, "field 'reason' must be a string");
+      out.reason = it->get<std::string>();
+    }
+    return out;
+  }
+
+  /// Answers the operator's answer to a change of one advertiser, or why not.
+  template <class Answer, class Atom, class... Ts>
+  void change(call& c, Atom atom, Ts&&... xs) {
+    auto who = call_of(c);
+    if (!who)
+      return send_failure(c.res, who.error());
+    reply<Answer>(c, 200, atom, std::move(*who), c.id, std::forward<Ts>(xs)...);
   }
 
   void add_routes() {
@@ -213,8 +250,19 @@ struct rest_api::impl {
                                               param(c.req, "limit"),
                                               param(c.req, "after")});
     });
-    add("POST", "create", at("/advertisers"), [this](call& c) { create(c); });
-    add("POST", "import", import_path, [this](call& c) { bulk_import(c); });
+    add("GET", "audit", at("/audit"), [this](call& c) {
+      reply<audit_page>(c, 200, audit_atom_v,
+                        audit_query{param(c.req, "advertiserId"), param(c.req, "since"),
+                                    param(c.req, "limit"), param(c.req, "next")});
+    });
+    add_change("create", at("/advertisers"), [this](call& c) { create(c); }, [this](call& c) {
+      reply<advertiser_progress>(c, 201, create_atom_v, operator_call{bearer_token(c.req), ""},
+                                 advertiser_request{});
+    });
+    add_change("import", import_path, [this](call& c) { bulk_import(c); }, [this](call& c) {
+      reply<import_report>(c, 200, import_atom_v, operator_call{bearer_token(c.req), ""},
+                           import_batch{});
+    });
     add("GET", "advertiser", at("/advertisers/{id}"),
         [this](call& c) { reply<advertiser_detail>(c, 200, describe_atom_v, c.id); });
     add("GET", "backfill-progress", at("/advertisers/{id}/backfill-progress"),
@@ -223,18 +271,29 @@ struct rest_api::impl {
         [this](call& c) { reply<month_list>(c, 200, months_atom_v, c.id); });
     add("GET", "attempts", at("/advertisers/{id}/months/{month}/attempts"),
         [this](call& c) { reply<attempt_list>(c, 200, attempts_atom_v, c.id, c.month); });
-    add("POST", "trigger", at("/advertisers/{id}/trigger"), [this](call& c) {
-      reply<advertiser_progress>(c, 200, trigger_atom_v, bearer_token(c.req), c.id);
-    });
-    add("POST", "retry", at("/advertisers/{id}/retry/{month}"), [this](call& c) {
-      reply<month_state>(c, 200, retry_atom_v, bearer_token(c.req), c.id, c.month);
-    });
-    add("POST", "activate", at("/advertisers/{id}/activate"), [this](call& c) {
-      reply<advertiser_progress>(c, 200, activate_atom_v, bearer_token(c.req), c.id);
-    });
-    add("POST", "deactivate", at("/advertisers/{id}/deactivate"), [this](call& c) {
-      reply<advertiser_progress>(c, 200, deactivate_atom_v, bearer_token(c.req), c.id);
-    });
+    // Refused without the token, a change still names its advertiser in the
+    // operator's audited refusal.
+    auto unauthorized = [this](auto atom, auto answer) {
+      return [this, atom, answer](call& c) {
+        using Answer = typename decltype(answer)::type;
+        if constexpr (std::is_same_v<Answer, month_state>)
+          reply<Answer>(c, 200, atom, operator_call{bearer_token(c.req), ""}, c.id, c.month);
+        else
+          reply<Answer>(c, 200, atom, operator_call{bearer_token(c.req), ""}, c.id);
+      };
+    };
+    add_change("trigger", at("/advertisers/{id}/trigger"),
+               [this](call& c) { change<advertiser_progress>(c, trigger_atom_v); },
+               unauthorized(trigger_atom_v, std::type_identity<advertiser_progress>{}));
+    add_change("retry", at("/advertisers/{id}/retry/{month}"),
+               [this](call& c) { change<month_state>(c, retry_atom_v, c.month); },
+               unauthorized(retry_atom_v, std::type_identity<month_state>{}));
+    add_change("activate", at("/advertisers/{id}/activate"),
+               [this](call& c) { change<advertiser_progress>(c, activate_atom_v); },
+               unauthorized(activate_atom_v, std::type_identity<advertiser_progress>{}));
+    add_change("deactivate", at("/advertisers/{id}/deactivate"),
+               [this](call& c) { change<advertiser_progress>(c, deactivate_atom_v); },
+               unauthorized(deactivate_atom_v, std::type_identity<advertiser_progress>{}));
     add("GET", "metrics", "/metrics", [this](call& c) {
       // The state gauges are read now; a status older than the operator's
       // cache age is recounted.
@@ -254,9 +313,10 @@ struct rest_api::impl {
                         "the body must be a JSON object: "
                         R"({"advertiserId":"C","name":"...","type":"NEW"|"EXISTING"})");
     advertiser_request r;
+    operator_call who{bearer_token(c.req), ""};
     for (auto [key, field, required] :
          {std::tuple{"advertiserId", &r.advertiser_id, true}, {"name", &r.name, false},
-          {"type", &r.type, true}}) {
+          {"type", &r.type, true}, {"reason", &who.reason, false}}) {
       auto it = body.find(key);
       if (it == body.end() || it->is_null()) {
         if (required)
@@ -268,7 +328,7 @@ struct rest_api::impl {
                           std::string{"field '"} + key + "' must be a string");
       *field = it->get<std::string>();
     }
-    reply<advertiser_progress>(c, 201, create_atom_v, bearer_token(c.req), r);
+    reply<advertiser_progress>(c, 201, create_atom_v, std::move(who), r);
   }
 
   void bulk_import(call& c) {
@@ -286,11 +346,11 @@ struct rest_api::impl {
       return send_error(c.res, 400, "bad_request",
                         "the body must be the import file: CSV with the header "
                         "'advertiserId,type,active', or JSON lines");
-    auto token = bearer_token(c.req);
+    operator_call who{bearer_token(c.req), param(c.req, "reason")};
     auto answer = import_body(*c.read, settings.max_import_body, type, dry_run == "true",
                               [&](import_batch part) {
                                 return ask_within<import_report>(settings.import_timeout,
-                                                                 import_atom_v, token,
+                                                                 import_atom_v, who,
                                                                  std::move(part));
                               });
     send_json(c.res, answer.status, answer.body);
@@ -346,11 +406,13 @@ struct rest_api::impl {
                  req.method.substr(0, 20) + " is not allowed here; use " + list);
     } else if ((r->who == access::token || (r->who == access::read && !is_loopback(settings.host)))
                && !token_matches(settings.token, bearer_token(req))) {
-      // Before the body is even parsed: without the token nothing is looked at.
-      send_error(res, 401, "unauthorized",
-                 r->method == "POST"
-                   ? "this call changes the engine and needs 'Authorization: Bearer <http.token>'"
-                   : "off loopback every call needs 'Authorization: Bearer <http.token>'");
+      // Before the body is even parsed: without the token nothing is looked
+      // at. A change is refused by the operator, which audits the refusal.
+      if (r->refuse)
+        r->refuse(c);
+      else
+        send_error(res, 401, "unauthorized",
+                   "off loopback every call needs 'Authorization: Bearer <http.token>'");
     } else {
       r->handle(c);
     }

@@ -58,7 +58,7 @@ expected<std::vector<cursor>> set_up(store& s, const std::string& prefix, int ba
   for (int64_t i = 0; i < needed; ++i) {
     new_advertiser request{prefix + std::to_string(i), "store_bench",
                            advertiser_type::new_advertiser};
-    auto created = s.create_advertiser(request, current, months, 3, wall_now());
+    auto created = s.create_advertiser(request, current, months, 3, wall_now(), {"bench", "", ""});
     if (!created)
       return std::move(created).error();
     cursors.push_back({request.id, *created->backfill_start_month});

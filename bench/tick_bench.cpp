@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
     chunk.clear();
     for (int i = from; i < std::min(advertisers, from + 5000); ++i)
       chunk.push_back({"t-" + std::to_string(i), "tick", cdp::advertiser_type::existing});
-    if (!db.create_advertisers(chunk, clk->current_month(), 24, 3, clk->now(), {})) {
+    if (!db.create_advertisers(chunk, clk->current_month(), 24, 3, clk->now(), {}, {"bench", "", ""})) {
       std::cerr << "tick_bench: cannot create advertisers\n";
       return 1;
     }

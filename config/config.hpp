@@ -82,6 +82,12 @@ struct config {
     bool allow_anonymous = false;
   } api;
 
+  /// audit.*
+  struct audit_section {
+    /// How long audit rows are kept; the reaper deletes older ones.
+    std::chrono::milliseconds retention = std::chrono::hours{24 * 90};
+  } audit;
+
   struct admin_section {
     std::string listen = "127.0.0.1:4242";
     std::string tls_cert;

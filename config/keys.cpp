@@ -200,6 +200,7 @@ std::vector<key> make_all() {
     duration("http.request_timeout", [](auto& c) -> auto& { return c.http.request_timeout; }),
     integer("http.max_body", [](auto& c) -> auto& { return c.http.max_body; }),
     boolean("api.allow_anonymous", [](auto& c) -> auto& { return c.api.allow_anonymous; }),
+    duration("audit.retention", [](auto& c) -> auto& { return c.audit.retention; }),
     text("admin.listen", [](auto& c) -> auto& { return c.admin.listen; }),
     text("admin.tls.cert", [](auto& c) -> auto& { return c.admin.tls_cert; }),
     text("admin.tls.key", [](auto& c) -> auto& { return c.admin.tls_key; }),

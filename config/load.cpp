@@ -118,6 +118,8 @@ void validate(const config& c, const origins& from, errors& out) {
   need(c.retry.jitter >= 0.0 && c.retry.jitter <= 1.0, "retry.jitter",
        "must be between 0.0 and 1.0");
   need(c.reaper.interval > milliseconds{0}, "reaper.interval", "must be longer than 0ms");
+  need(c.audit.retention >= std::chrono::hours{24}, "audit.retention",
+       "must be at least 1d: an auditor asks about yesterday");
   need(c.reaper.stale_after > milliseconds{0}, "reaper.stale_after",
        "must be longer than 0ms");
   need(c.pool.core_size >= 1 && c.pool.core_size <= 1024, "batch.thread-pool.core-size",

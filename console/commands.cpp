@@ -27,6 +27,7 @@ exit_status print(const reply<T>& answer, output_format format, std::ostream& ou
 exit_status run(session& daemon, const command& cmd, const std::string& token,
                 output_format format, std::ostream& out, std::ostream& err) {
   const auto& id = cmd.advertiser;
+  operator_call who{token, cmd.reason};
   auto show = [&](const auto& answer) { return print(answer, format, out, err); };
   switch (cmd.what) {
     case verb::status:
@@ -47,16 +48,16 @@ exit_status run(session& daemon, const command& cmd, const std::string& token,
       return show(daemon.ask<attempt_list>(attempts_atom_v, id, cmd.month));
     case verb::create:
       return show(daemon.ask<advertiser_progress>(
-                     create_atom_v, token,
+                     create_atom_v, who,
                      advertiser_request{id, cmd.name, cmd.existing ? "EXISTING" : "NEW"}));
     case verb::trigger:
-      return show(daemon.ask<advertiser_progress>(trigger_atom_v, token, id));
+      return show(daemon.ask<advertiser_progress>(trigger_atom_v, who, id));
     case verb::retry:
-      return show(daemon.ask<month_state>(retry_atom_v, token, id, cmd.month));
+      return show(daemon.ask<month_state>(retry_atom_v, who, id, cmd.month));
     case verb::activate:
-      return show(daemon.ask<advertiser_progress>(activate_atom_v, token, id));
+      return show(daemon.ask<advertiser_progress>(activate_atom_v, who, id));
     case verb::deactivate:
-      return show(daemon.ask<advertiser_progress>(deactivate_atom_v, token, id));
+      return show(daemon.ask<advertiser_progress>(deactivate_atom_v, who, id));
     case verb::health: {
       auto health = daemon.ask<health_report>(health_atom_v);
       auto status = show(health);
@@ -65,7 +66,9 @@ exit_status run(session& daemon, const command& cmd, const std::string& token,
     case verb::watch:
       return run_watch(daemon, cmd.watch, out, err);
     case verb::import_file:
-      return run_import(daemon, cmd.import, token, format, out, err);
+      return run_import(daemon, cmd.import, who, format, out, err);
+    case verb::audit:
+      return show(daemon.ask<audit_page>(audit_atom_v, cmd.audit));
   }
   return exit_status::usage;
 }

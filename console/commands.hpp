@@ -29,6 +29,7 @@ enum class verb {
   health,
   watch,
   import_file,
+  audit,
 };
 
 /// One cdpctl command as typed: ids, months and query fields stay raw, the
@@ -46,9 +47,13 @@ struct command {
   watch_options watch;
   /// import
   import_options import;
+  /// Why a change is made, for the audit trail (--reason).
+  std::string reason;
+  /// audit
+  audit_query audit;
 };
 
-/// Sends `cmd` (mutations with `token`) and prints the answer to `out` in
+/// Sends `cmd` (changes with `token` and the command's reason) and prints the answer to `out` in
 /// `format`, or the reason there is none (see `report`). A DOWN health
 /// report exits 1.
 exit_status run(session& daemon, const command& cmd, const std::string& token,

@@ -55,7 +55,7 @@ std::string render(const import_report& r) {
   return out + t.render();
 }
 
-exit_status run_import(session& daemon, const import_options& opt, const std::string& token,
+exit_status run_import(session& daemon, const import_options& opt, const operator_call& who,
                        output_format format, std::ostream& out, std::ostream& err) {
   import_parser check;
   bool readable = read_file(opt.file, [&](std::string_view bytes) {
@@ -83,7 +83,7 @@ exit_status run_import(session& daemon, const import_options& opt, const std::st
       if (stopped)
         return false;
       auto first = part.lines.front().row;
-      auto answer = daemon.ask_within<import_report>(opt.part_timeout, import_atom_v, token,
+      auto answer = daemon.ask_within<import_report>(opt.part_timeout, import_atom_v, who,
                                                      std::move(part));
       if (!answer) {
         stopped = answer.error();

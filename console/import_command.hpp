@@ -29,7 +29,7 @@ struct import_options {
 /// report so far and where it stopped). Exit 0 when the import ran through,
 /// refused rows or not; 1 for a refused file or a part the daemon refused;
 /// 2 for a file that cannot be read; 3 when the daemon stopped answering.
-exit_status run_import(session& daemon, const import_options& opt, const std::string& token,
+exit_status run_import(session& daemon, const import_options& opt, const operator_call& who,
                        output_format format, std::ostream& out, std::ostream& err);
 
 /// The report for people: the counts, then the first refused rows.

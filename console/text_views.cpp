@@ -65,6 +65,16 @@ table attempts_table(const std::vector<attempt_record>& attempts, bool with_mont
   return t;
 }
 
+table audit_table(const std::vector<audit_entry>& entries) {
+  table t{{"SEQ", "AT", "WHO", "ACTION", "ADVERTISER", "MONTH", "OUTCOME", "REASON", "ERROR"}};
+  t.right(0);
+  for (const auto& e : entries)
+    t.add({std::to_string(e.seq), when(e.at), e.who, std::string{to_string(e.action)},
+           e.advertiser_id.empty() ? "-" : e.advertiser_id, month_or_dash(e.month),
+           std::string{to_string(e.outcome)}, e.reason, e.error});
+  return t;
+}
+
 } // namespace
 
 std::string when(std::optional<timestamp> t) {
@@ -157,6 +167,17 @@ std::string render(const advertiser_detail& d) {
   out += "\nlatest attempts\n";
   out += d.recent_attempts.empty() ? "(none)\n"
                                    : attempts_table(d.recent_attempts, true).render();
+  out += "\nlatest actions\n";
+  out += d.recent_actions.empty() ? "(none)\n" : audit_table(d.recent_actions).render();
+  return out;
+}
+
+std::string render(const audit_page& page) {
+  auto out = audit_table(page.entries).render();
+  if (page.entries.empty())
+    out += "(no audited actions)\n";
+  if (page.next)
+    out += "(older: --next " + std::to_string(*page.next) + ")\n";
   return out;
 }
 

@@ -24,6 +24,7 @@ std::string heartbeat_age(std::chrono::milliseconds d);
 std::string render(const system_status& s);
 std::string render(const advertiser_page& page);
 std::string render(const advertiser_detail& d);
+std::string render(const audit_page& page);
 std::string render(const advertiser_progress& p);
 std::string render(const month_list& months);
 std::string render(const month_state& m);

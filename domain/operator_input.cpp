@@ -2,6 +2,9 @@
 
 #include <charconv>
 
+#include "domain/duration.hpp"
+#include "domain/utf8.hpp"
+
 namespace cdp {
 
 namespace {
@@ -13,6 +16,17 @@ failure invalid(std::string message) {
 /// What came, cut and quoted for an error message.
 std::string shown(std::string_view text) {
   return "'" + std::string{text.substr(0, 60)} + (text.size() > 60 ? "…'" : "'");
+}
+
+/// A page's `limit`: 1 to max_page_limit.
+expected<int> parse_limit(std::string_view text) {
+  int limit = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+  if (ec != std::errc{} || end != text.data() + text.size() || limit < 1
+      || limit > max_page_limit)
+    return invalid("limit " + shown(text) + " must be a whole number from 1 to "
+                   + std::to_string(max_page_limit));
+  return limit;
 }
 
 } // namespace
@@ -53,13 +67,10 @@ expected<advertiser_filter> parse_query(const advertiser_query& q) {
   else if (!q.active.empty())
     return invalid("active " + shown(q.active) + " must be true or false");
   if (!q.limit.empty()) {
-    int limit = 0;
-    auto [end, ec] = std::from_chars(q.limit.data(), q.limit.data() + q.limit.size(), limit);
-    if (ec != std::errc{} || end != q.limit.data() + q.limit.size() || limit < 1
-        || limit > max_page_limit)
-      return invalid("limit " + shown(q.limit) + " must be a whole number from 1 to "
-                     + std::to_string(max_page_limit));
-    f.limit = limit;
+    auto limit = parse_limit(q.limit);
+    if (!limit)
+      return std::move(limit).error();
+    f.limit = *limit;
   }
   if (!q.after.empty()) {
     if (!is_valid_advertiser_id(q.after))
@@ -189,6 +200,56 @@ status may_activate(const advertiser& who, std::span<const month_state> months) 
                             + " has no retries left (failed " + std::to_string(m.retry_count + 1)
                             + " times); retry that month first, then activate");
   return ok;
+}
+
+expected<audit_filter> parse_audit_query(const audit_query& q, timestamp now) {
+  audit_filter f;
+  if (!q.advertiser_id.empty()) {
+    auto id = parse_advertiser_id(q.advertiser_id);
+    if (!id)
+      return std::move(id).error();
+    f.advertiser_id = std::move(*id);
+  }
+  if (!q.since.empty()) {
+    auto back = parse_duration(q.since);
+    if (!back)
+      return invalid("since " + shown(q.since)
+                     + " must be a duration back from now: 30m, 1h, 7d");
+    f.since = now - *back;
+  }
+  if (!q.limit.empty()) {
+    auto limit = parse_limit(q.limit);
+    if (!limit)
+      return std::move(limit).error();
+    f.limit = *limit;
+  }
+  if (!q.next.empty()) {
+    int64_t before = 0;
+    auto [end, ec] = std::from_chars(q.next.data(), q.next.data() + q.next.size(), before);
+    if (ec != std::errc{} || end != q.next.data() + q.next.size() || before < 1)
+      return invalid("next " + shown(q.next) + " is not a page's next: a positive whole number");
+    f.before = before;
+  }
+  return f;
+}
+
+expected<std::string> parse_reason(std::string_view text, bool required) {
+  while (!text.empty() && text.front() == ' ')
+    text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ')
+    text.remove_suffix(1);
+  if (text.size() > max_reason_bytes)
+    return invalid("reason is " + std::to_string(text.size()) + " bytes; at most "
+                   + std::to_string(max_reason_bytes) + " are kept in the audit trail");
+  if (!is_utf8(text))
+    return invalid("reason is not UTF-8");
+  for (unsigned char c : text)
+    if (c < 0x20 || c == 0x7f)
+      return invalid("reason holds a control character: write it on one line");
+  if (required && text.empty())
+    return invalid("this change needs a reason for the audit trail: say why (--reason, or "
+                   "a \"reason\" field)");
+  return std::string{text};
 }
 
 } // namespace cdp

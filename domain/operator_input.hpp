@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "domain/advertiser.hpp"
+#include "domain/audit.hpp"
 #include "domain/errors.hpp"
 #include "domain/import_rules.hpp"
 #include "domain/month_state.hpp"
@@ -66,6 +67,16 @@ struct checked_import {
 /// EXISTING, else errc::invalid_argument; each line as check_import_line
 /// checks it, a refused one counted with its row and reason.
 expected<checked_import> check_import_batch(const import_batch& batch);
+
+/// An audit query: a valid id or "", `since` a duration back from `now`,
+/// limit as a page's, `next` a previous page's (a positive whole number).
+expected<audit_filter> parse_audit_query(const audit_query& q, timestamp now);
+
+/// A reason as typed: at most `max_reason_bytes` of UTF-8 without control
+/// characters, surrounding spaces dropped. An empty one is refused when
+/// `required` (a deactivation must say why).
+inline constexpr size_t max_reason_bytes = 500;
+expected<std::string> parse_reason(std::string_view text, bool required);
 
 /// Ids of a read of many advertisers: at most `max_ids_per_read`, each valid.
 expected<std::vector<std::string>> parse_ids(std::span<const std::string> ids);

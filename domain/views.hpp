@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/audit.hpp"
 #include "domain/advertiser.hpp"
 #include "domain/month_state.hpp"
 #include "domain/progress.hpp"
@@ -197,6 +198,8 @@ struct advertiser_detail {
   std::string why;
   /// Its latest attempts, newest first.
   std::vector<attempt_record> recent_attempts;
+  /// Its latest audited actions, newest first.
+  std::vector<audit_entry> recent_actions;
 };
 
 /// A month whose attempt runs now.

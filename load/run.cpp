@@ -58,7 +58,8 @@ status create_in_bulk(store& db, const population& who, const config& cfg, const
                        i < who.new_count ? advertiser_type::new_advertiser
                                          : advertiser_type::existing});
     auto made = db.create_advertisers(chunk, clk.current_month(), cfg.backfill_months,
-                                      cfg.retry.max_retries, clk.now(), {});
+                                      cfg.retry.max_retries, clk.now(), {},
+                                      audit_note{"cdpload", "cdpload population", ""});
     if (!made)
       return made.error();
   }

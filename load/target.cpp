@@ -51,7 +51,8 @@ status create_in_bulk(console::session& daemon, const population& who, const std
       auto n = static_cast<int64_t>(i);
       chunk.push_back({who.id(n), "cdpload", n < who.new_count ? "NEW" : "EXISTING"});
     }
-    auto made = daemon.ask<int64_t>(create_atom_v, token, std::move(chunk));
+    auto made = daemon.ask<int64_t>(create_atom_v, operator_call{token, "cdpload population"},
+                                    std::move(chunk));
     if (!made)
       return failed(made.error(), "creating advertisers");
   }

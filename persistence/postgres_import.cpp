@@ -32,7 +32,8 @@ expected<import_outcome> postgres_store::import_advertisers(std::span<const impo
                                                             year_month current,
                                                             int backfill_months,
                                                             int max_retries, timestamp now,
-                                                            bool dry_run) {
+                                                            bool dry_run,
+                                                            const audit_note& note) {
   if (auto valid = validate_import(rows, backfill_months, max_retries); !valid)
     return std::move(valid).error();
   std::vector<std::string> ids;
@@ -50,7 +51,18 @@ expected<import_outcome> postgres_store::import_advertisers(std::span<const impo
                                                                : advertiser_type::existing);
     auto plan = plan_import(rows, std::move(stored));
     auto out = outcome_of(plan);
-    if (dry_run || plan.create.empty())
+    if (dry_run)
+      return out;
+    std::vector<audit_entry> audited;
+    audited.reserve(plan.create.size() + out.refused.size());
+    for (const auto& request : plan.create)
+      audited.push_back(audit_of(audit_action::import, note, request.id, std::nullopt, now));
+    for (const auto& r : out.refused)
+      audited.push_back(refusal_of(audit_action::import, note, r.advertiser_id, std::nullopt,
+                                   import_refusal_failure(r), now));
+    if (auto r = insert_audits(audited); !r)
+      return std::move(r).error();
+    if (plan.create.empty())
       return out;
     // A concurrent creation of one of these ids is a conflict here, and the
     // whole part rolls back.

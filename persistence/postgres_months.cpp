@@ -169,13 +169,17 @@ expected<std::vector<month_state>> postgres_store::running_months() {
 }
 
 expected<month_state> postgres_store::manual_retry(const std::string& id, year_month month,
-                                                   timestamp now) {
-  return call([&]() -> expected<month_state> {
+                                                   timestamp now, const audit_note& note) {
+  return conn_->transact([&]() -> expected<month_state> {
     auto r = conn_->exec(reset_for_retry, params{}.add(id).add(month).add(now));
     if (!r)
       return std::move(r).error();
-    if (r->rows() == 1)
+    if (r->rows() == 1) {
+      auto row = audit_of(audit_action::retry, note, id, month, now);
+      if (auto audited = insert_audits({&row, 1}); !audited)
+        return std::move(audited).error();
       return pg::month_at(*r, 0);
+    }
     auto current = conn_->exec(select_month, params{}.add(id).add(month));
     if (!current)
       return std::move(current).error();

@@ -18,6 +18,12 @@
 // time; no SQL is ever assembled at run time.
 
 /// Columns of advertiser_processing_states, aliased `s`; read by month_at().
+// The audit row's columns, for an INSERT … SELECT in the statement of the
+// change it records.
+#define CDP_PG_INSERT_AUDIT                                                          \
+  "INSERT INTO audit (at, who, action, advertiser_id, processing_month, node, reason," \
+  " outcome, error)"
+
 #define CDP_PG_MONTH_COLUMNS                                                          \
   "s.id, s.advertiser_id, s.processing_month, s.status, "                             \
   "cdp_ms(s.started_at) AS started_ms, cdp_ms(s.completed_at) AS completed_ms, "     \

@@ -143,6 +143,26 @@ ALTER TABLE month_attempts ADD COLUMN probe BOOLEAN NOT NULL DEFAULT false;
   {4, R"sql(
 DROP INDEX idx_aps_advertiser_id;
 )sql"},
+  // The audit trail. No foreign key: a refused action may name an advertiser
+  // that does not exist, and the rows outlive what they record.
+  {5, R"sql(
+CREATE TABLE audit (
+  seq              BIGSERIAL PRIMARY KEY,
+  at               TIMESTAMPTZ NOT NULL,
+  who              TEXT NOT NULL,
+  action           VARCHAR(20) NOT NULL
+                     CHECK (action IN ('create', 'import', 'trigger', 'retry', 'activate',
+                                       'deactivate', 'probe')),
+  advertiser_id    TEXT NOT NULL DEFAULT '',
+  processing_month VARCHAR(7),
+  node             TEXT NOT NULL DEFAULT '',
+  reason           TEXT NOT NULL DEFAULT '',
+  outcome          VARCHAR(10) NOT NULL CHECK (outcome IN ('done', 'refused')),
+  error            TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX idx_audit_advertiser ON audit (advertiser_id, seq);
+CREATE INDEX idx_audit_at ON audit (at);
+)sql"},
 };
 static_assert(std::size(migrations) == postgres_schema_version
                 && migrations[std::size(migrations) - 1].version == postgres_schema_version,

@@ -141,7 +141,7 @@ status postgres_store::ping() {
 expected<advertiser> postgres_store::create_advertiser(const new_advertiser& request,
                                                        year_month current,
                                                        int backfill_months, int max_retries,
-                                                       timestamp now) {
+                                                       timestamp now, const audit_note& note) {
   if (auto valid = validate_creation({&request, 1}, backfill_months, max_retries); !valid)
     return std::move(valid).error();
   bool backfills = request.type == advertiser_type::new_advertiser;
@@ -166,6 +166,9 @@ expected<advertiser> postgres_store::create_advertiser(const new_advertiser& req
       if (!months)
         return std::move(months).error();
     }
+    auto row = audit_of(audit_action::create, note, request.id, std::nullopt, now);
+    if (auto r = insert_audits({&row, 1}); !r)
+      return std::move(r).error();
     return pg::advertiser_at(*inserted, 0);
   });
 }
@@ -213,7 +216,8 @@ status postgres_store::insert_advertiser_chunk(std::span<const new_advertiser> c
 expected<int64_t> postgres_store::create_advertisers(std::span<const new_advertiser> requests,
                                                      year_month current, int backfill_months,
                                                      int max_retries, timestamp now,
-                                                     std::span<const customer_event> events) {
+                                                     std::span<const customer_event> events,
+                                                     const audit_note& note) {
   if (auto valid = validate_creation(requests, backfill_months, max_retries); !valid)
     return std::move(valid).error();
   return conn_->transact([&]() -> expected<int64_t> {
@@ -224,6 +228,12 @@ expected<int64_t> postgres_store::create_advertisers(std::span<const new_adverti
       rest = rest.subspan(chunk.size());
     }
     if (auto r = insert_event_rows(events); !r)
+      return std::move(r).error();
+    std::vector<audit_entry> rows;
+    rows.reserve(requests.size());
+    for (const auto& r : requests)
+      rows.push_back(audit_of(audit_action::create, note, r.id, std::nullopt, now));
+    if (auto r = insert_audits(rows); !r)
       return std::move(r).error();
     return static_cast<int64_t>(requests.size());
   });
@@ -258,10 +268,16 @@ postgres_store::list_advertisers_for(std::span<const std::string> ids) {
 }
 
 status postgres_store::set_active(const std::string& id, bool active,
-                                  const std::string& reason, timestamp now) {
-  return call([&]() -> status {
-    return updated_one(
+                                  const std::string& reason, timestamp now,
+                                  const audit_note& note) {
+  return conn_->transact([&]() -> status {
+    auto changed = updated_one(
       conn_->exec(update_active, params{}.add(id).add(active).add(reason).add(now)), id);
+    if (!changed)
+      return changed;
+    auto row = audit_of(active ? audit_action::activate : audit_action::deactivate, note, id,
+                        std::nullopt, now);
+    return insert_audits({&row, 1});
   });
 }
 

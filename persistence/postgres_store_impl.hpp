@@ -24,22 +24,22 @@ public:
   status ping() override;
 
   expected<advertiser> create_advertiser(const new_advertiser& request, year_month current,
-                                         int backfill_months, int max_retries,
-                                         timestamp now) override;
+                                         int backfill_months, int max_retries, timestamp now,
+                                         const audit_note& note) override;
   expected<int64_t> create_advertisers(std::span<const new_advertiser> requests,
                                        year_month current, int backfill_months, int max_retries,
-                                       timestamp now,
-                                       std::span<const customer_event> events) override;
+                                       timestamp now, std::span<const customer_event> events,
+                                       const audit_note& note) override;
   expected<import_outcome> import_advertisers(std::span<const import_row> rows,
                                               year_month current, int backfill_months,
-                                              int max_retries, timestamp now,
-                                              bool dry_run) override;
+                                              int max_retries, timestamp now, bool dry_run,
+                                              const audit_note& note) override;
   expected<advertiser> get_advertiser(const std::string& id) override;
   expected<std::vector<advertiser>> list_advertisers(bool active_only) override;
   expected<std::vector<advertiser>>
   list_advertisers_for(std::span<const std::string> ids) override;
   status set_active(const std::string& id, bool active, const std::string& reason,
-                    timestamp now) override;
+                    timestamp now, const audit_note& note) override;
   status update_advertiser_progress(const std::string& id, advertiser_type type,
                                     std::optional<year_month> cursor,
                                     std::optional<year_month> last_completed,
@@ -55,8 +55,11 @@ public:
 
   expected<std::vector<transition_outcome>> apply(std::span<const transition> batch,
                                                   timestamp now) override;
-  expected<month_state> manual_retry(const std::string& id, year_month month,
-                                     timestamp now) override;
+  expected<month_state> manual_retry(const std::string& id, year_month month, timestamp now,
+                                     const audit_note& note) override;
+  status record_audit(const audit_entry& entry) override;
+  expected<audit_page> page_audit(const audit_filter& filter) override;
+  expected<int64_t> prune_audit(timestamp before) override;
   expected<std::vector<month_state>>
   reap_stale(timestamp now, std::chrono::milliseconds stale_after,
              std::span<const std::chrono::milliseconds> retry_delays) override;
@@ -107,6 +110,8 @@ private:
   /// One statement's worth of a bulk creation, inside the caller's transaction.
   status insert_advertiser_chunk(std::span<const new_advertiser> chunk, year_month current,
                                  int backfill_months, int max_retries, timestamp now);
+  /// Audit rows in one statement, inside the caller's transaction.
+  status insert_audits(std::span<const audit_entry> entries);
   /// Raw events, inside the caller's transaction.
   status insert_event_rows(std::span<const customer_event> events);
   /// errc::not_found naming what is missing: the advertiser, or its month.

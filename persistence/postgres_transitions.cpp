@@ -87,7 +87,10 @@ constexpr query claim_months{
   "            WHERE m.advertiser_id = c.advertiser_id"
   "              AND m.processing_month = c.processing_month), 0) + 1,"
   "  cdp_ts(c.started_ms), 'RUNNING', c.owner, c.lease_token, c.probe"
-  " FROM claimed c)"
+  " FROM claimed c),"
+  " audited AS (" CDP_PG_INSERT_AUDIT
+  " SELECT cdp_ts($6::bigint), $10::text, 'probe', c.advertiser_id, c.processing_month,"
+  "  c.owner, $11::text, 'done', '' FROM claimed c WHERE c.probe)"
   " SELECT * FROM claimed"};
 
 // An outcome's lease must be held by the node that made the claim.
@@ -135,7 +138,10 @@ constexpr query complete_months{
   "  active = a.active OR d.reactivate,"
   "  deactivation_reason = CASE WHEN d.reactivate THEN '' ELSE a.deactivation_reason END,"
   "  updated_at = cdp_ts($9::bigint)"
-  " FROM done d WHERE a.advertiser_id = d.advertiser_id)"
+  " FROM done d WHERE a.advertiser_id = d.advertiser_id),"
+  " audited AS (" CDP_PG_INSERT_AUDIT
+  " SELECT cdp_ts($9::bigint), $12::text, 'activate', d.advertiser_id, d.processing_month,"
+  "  d.owner, $13::text, 'done', '' FROM done d WHERE d.reactivate)"
   " SELECT * FROM done"};
 
 // Failure of the holder's lease, its attempt row, and the advertiser's
@@ -166,7 +172,11 @@ constexpr query fail_months{
   " deactivated AS ("
   " UPDATE advertisers a SET active = false, deactivation_reason = d.deactivate_reason,"
   "  updated_at = cdp_ts($7::bigint)"
-  " FROM failed d WHERE a.advertiser_id = d.advertiser_id AND d.deactivate_reason IS NOT NULL)"
+  " FROM failed d WHERE a.advertiser_id = d.advertiser_id AND d.deactivate_reason IS NOT NULL),"
+  " audited AS (" CDP_PG_INSERT_AUDIT
+  " SELECT cdp_ts($7::bigint), $9::text, 'deactivate', d.advertiser_id, d.processing_month,"
+  "  d.owner, d.deactivate_reason, 'done', '' FROM failed d"
+  "  WHERE d.deactivate_reason IS NOT NULL)"
   " SELECT * FROM failed"};
 
 // Why items did not apply, read after the fact (a fresh snapshot sees the
@@ -386,6 +396,7 @@ status layer_runner::claims(const group<claim_request>& g) {
   params p;
   p.add(ids.take()).add(months.take()).add(owners.take()).add(tokens.take());
   p.add(refresh.take()).add(now_).add(after.take()).add(epochs.take()).add(probes.take());
+  p.add(engine_caller).add(probe_reason);
   return settle(conn_.exec(claim_months, p), g, [&](const claim_request& r, const seen& s) {
     return explain_claim(r, s, now_);
   });
@@ -410,6 +421,7 @@ status layer_runner::completions(const group<complete_request>& g) {
   p.add(ids.take()).add(months.take()).add(tokens.take()).add(processed.take());
   p.add(failed.take()).add(closes.take()).add(cursors.take()).add(backfill.take()).add(now_);
   p.add(epochs.take()).add(reactivate.take());
+  p.add(engine_caller).add(probe_success_reason);
   return settle(conn_.exec(complete_months, p), g, explain_outcome<complete_request>);
 }
 
@@ -427,6 +439,7 @@ status layer_runner::failures(const group<fail_request>& g) {
   params p;
   p.add(ids.take()).add(months.take()).add(tokens.take()).add(errors.take());
   p.add(next.take()).add(reasons.take()).add(now_).add(epochs.take());
+  p.add(engine_caller);
   return settle(conn_.exec(fail_months, p), g, explain_outcome<fail_request>);
 }
 

@@ -6,7 +6,7 @@
 
 namespace cdp {
 
-inline constexpr int sqlite_schema_version = 3;
-inline constexpr int postgres_schema_version = 4;
+inline constexpr int sqlite_schema_version = 4;
+inline constexpr int postgres_schema_version = 5;
 
 } // namespace cdp

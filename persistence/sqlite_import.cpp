@@ -23,7 +23,8 @@ constexpr const char* select_advertiser =
 expected<import_outcome> sqlite_store::import_advertisers(std::span<const import_row> rows,
                                                           year_month current,
                                                           int backfill_months, int max_retries,
-                                                          timestamp now, bool dry_run) {
+                                                          timestamp now, bool dry_run,
+                                                          const audit_note& note) {
   if (auto valid = validate_import(rows, backfill_months, max_retries); !valid)
     return std::move(valid).error();
   return guarded([&]() -> expected<import_outcome> {
@@ -44,8 +45,13 @@ expected<import_outcome> sqlite_store::import_advertisers(std::span<const import
     auto out = outcome_of(plan);
     if (dry_run)
       return out;
-    for (const auto& request : plan.create)
+    for (const auto& request : plan.create) {
       insert_advertiser(request, current, backfill_months, max_retries, now);
+      insert_audit(audit_of(audit_action::import, note, request.id, std::nullopt, now));
+    }
+    for (const auto& r : out.refused)
+      insert_audit(refusal_of(audit_action::import, note, r.advertiser_id, std::nullopt,
+                              import_refusal_failure(r), now));
     for (const auto& id : plan.inactive)
       db_->prepare(sql::deactivate_imported).bind(1, id).bind(2, imported_inactive).run();
     out.records.reserve(plan.create.size());

@@ -203,7 +203,7 @@ expected<std::vector<month_state>> sqlite_store::running_months() {
 }
 
 expected<month_state> sqlite_store::manual_retry(const std::string& id, year_month month,
-                                                 timestamp now) {
+                                                 timestamp now, const audit_note& note) {
   return guarded([&]() -> expected<month_state> {
     write_transaction tx{*db_};
     std::optional<month_state> reset;
@@ -220,6 +220,7 @@ expected<month_state> sqlite_store::manual_retry(const std::string& id, year_mon
                           "advertiser '" + id + "' month " + month.to_string()
                             + " is RUNNING: wait for the attempt to end before retrying it");
     }
+    insert_audit(audit_of(audit_action::retry, note, id, month, now));
     tx.commit();
     return *reset;
   });

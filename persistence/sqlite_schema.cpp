@@ -130,11 +130,33 @@ constexpr const char* v3_probe_attempts = R"sql(
 ALTER TABLE month_attempts ADD COLUMN probe INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// The audit trail. No foreign key: a refused action may name an advertiser
+// that does not exist, and the rows outlive what they record.
+constexpr const char* v4_audit = R"sql(
+CREATE TABLE audit (
+  seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+  at               INTEGER NOT NULL,
+  who              TEXT NOT NULL,
+  action           VARCHAR(20) NOT NULL
+                     CHECK (action IN ('create', 'import', 'trigger', 'retry', 'activate',
+                                       'deactivate', 'probe')),
+  advertiser_id    TEXT NOT NULL DEFAULT '',
+  processing_month VARCHAR(7),
+  node             TEXT NOT NULL DEFAULT '',
+  reason           TEXT NOT NULL DEFAULT '',
+  outcome          VARCHAR(10) NOT NULL CHECK (outcome IN ('done', 'refused')),
+  error            TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX idx_audit_advertiser ON audit (advertiser_id, seq);
+CREATE INDEX idx_audit_at ON audit (at);
+)sql";
+
 // Append only: a released version's SQL never changes.
 constexpr std::array migrations{
   migration{1, v1_initial_schema},
   migration{2, v2_nodes_and_leases},
   migration{3, v3_probe_attempts},
+  migration{4, v4_audit},
 };
 static_assert(migrations.size() == sqlite_schema_version
                 && migrations.back().version == sqlite_schema_version,

@@ -112,12 +112,14 @@ void sqlite_store::insert_advertiser(const new_advertiser& request, year_month c
 
 expected<advertiser> sqlite_store::create_advertiser(const new_advertiser& request,
                                                      year_month current, int backfill_months,
-                                                     int max_retries, timestamp now) {
+                                                     int max_retries, timestamp now,
+                                                     const audit_note& note) {
   if (auto valid = validate_creation({&request, 1}, backfill_months, max_retries); !valid)
     return valid.error();
   return guarded([&]() -> expected<advertiser> {
     write_transaction tx{*db_};
     insert_advertiser(request, current, backfill_months, max_retries, now);
+    insert_audit(audit_of(audit_action::create, note, request.id, std::nullopt, now));
     auto row = db_->prepare(sql::select_advertiser);
     row.bind(1, request.id).step();
     auto created = read_advertiser(row);
@@ -129,13 +131,16 @@ expected<advertiser> sqlite_store::create_advertiser(const new_advertiser& reque
 expected<int64_t> sqlite_store::create_advertisers(std::span<const new_advertiser> requests,
                                                    year_month current, int backfill_months,
                                                    int max_retries, timestamp now,
-                                                   std::span<const customer_event> events) {
+                                                   std::span<const customer_event> events,
+                                                   const audit_note& note) {
   if (auto valid = validate_creation(requests, backfill_months, max_retries); !valid)
     return valid.error();
   return guarded([&]() -> expected<int64_t> {
     write_transaction tx{*db_};
-    for (const auto& request : requests)
+    for (const auto& request : requests) {
       insert_advertiser(request, current, backfill_months, max_retries, now);
+      insert_audit(audit_of(audit_action::create, note, request.id, std::nullopt, now));
+    }
     insert_event_rows(events);
     tx.commit();
     return static_cast<int64_t>(requests.size());
@@ -168,13 +173,15 @@ expected<std::vector<advertiser>> sqlite_store::list_advertisers(bool active_onl
 }
 
 status sqlite_store::set_active(const std::string& id, bool active, const std::string& reason,
-                                timestamp now) {
+                                timestamp now, const audit_note& note) {
   return guarded([&]() -> status {
     write_transaction tx{*db_};
     auto q = db_->prepare(sql::update_active);
     q.bind(1, id).bind(2, active).bind(3, reason).bind(4, now).run();
     if (q.changes() == 0)
       return missing(id, std::nullopt);
+    insert_audit(audit_of(active ? audit_action::activate : audit_action::deactivate, note, id,
+                          std::nullopt, now));
     tx.commit();
     return ok;
   });

@@ -11,7 +11,8 @@ namespace cdp::sqlite {
 
 /// The store on one SQLite connection. Its methods live in sqlite_store.cpp
 /// (advertisers, schema), sqlite_months.cpp (month reads, retry, reaper),
-/// sqlite_views.cpp (the operator's pages and counts), sqlite_import.cpp
+/// sqlite_views.cpp (the operator's pages and counts), sqlite_audit.cpp (the
+/// audit trail), sqlite_import.cpp
 /// (bulk import), sqlite_transitions.cpp (the batched claims and outcomes)
 /// and sqlite_profiles.cpp (the cdp-profile job's tables).
 class sqlite_store final : public store {
@@ -26,22 +27,22 @@ public:
   status ping() override;
 
   expected<advertiser> create_advertiser(const new_advertiser& request, year_month current,
-                                         int backfill_months, int max_retries,
-                                         timestamp now) override;
+                                         int backfill_months, int max_retries, timestamp now,
+                                         const audit_note& note) override;
   expected<int64_t> create_advertisers(std::span<const new_advertiser> requests,
                                        year_month current, int backfill_months, int max_retries,
-                                       timestamp now,
-                                       std::span<const customer_event> events) override;
+                                       timestamp now, std::span<const customer_event> events,
+                                       const audit_note& note) override;
   expected<import_outcome> import_advertisers(std::span<const import_row> rows,
                                               year_month current, int backfill_months,
-                                              int max_retries, timestamp now,
-                                              bool dry_run) override;
+                                              int max_retries, timestamp now, bool dry_run,
+                                              const audit_note& note) override;
   expected<advertiser> get_advertiser(const std::string& id) override;
   expected<std::vector<advertiser>> list_advertisers(bool active_only) override;
   expected<std::vector<advertiser>>
   list_advertisers_for(std::span<const std::string> ids) override;
   status set_active(const std::string& id, bool active, const std::string& reason,
-                    timestamp now) override;
+                    timestamp now, const audit_note& note) override;
   status update_advertiser_progress(const std::string& id, advertiser_type type,
                                     std::optional<year_month> cursor,
                                     std::optional<year_month> last_completed,
@@ -56,8 +57,11 @@ public:
 
   expected<std::vector<transition_outcome>> apply(std::span<const transition> batch,
                                                   timestamp now) override;
-  expected<month_state> manual_retry(const std::string& id, year_month month,
-                                     timestamp now) override;
+  expected<month_state> manual_retry(const std::string& id, year_month month, timestamp now,
+                                     const audit_note& note) override;
+  status record_audit(const audit_entry& entry) override;
+  expected<audit_page> page_audit(const audit_filter& filter) override;
+  expected<int64_t> prune_audit(timestamp before) override;
   expected<std::vector<month_state>>
   reap_stale(timestamp now, std::chrono::milliseconds stale_after,
              std::span<const std::chrono::milliseconds> retry_delays) override;
@@ -118,6 +122,8 @@ private:
   /// throws errc::conflict when the id exists.
   void insert_advertiser(const new_advertiser& request, year_month current, int backfill_months,
                          int max_retries, timestamp now);
+  /// One audit row, inside the caller's transaction.
+  void insert_audit(const audit_entry& entry);
   /// Raw events, inside the caller's transaction.
   void insert_event_rows(std::span<const customer_event> events);
   transition_outcome claim_one(const claim_request& r, timestamp now, bool leases);

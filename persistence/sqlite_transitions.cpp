@@ -191,6 +191,9 @@ transition_outcome sqlite_store::claim_one(const claim_request& r, timestamp now
     .bind(5, r.lease_token)
     .bind(6, r.probe)
     .run();
+  if (r.probe)
+    insert_audit(audit_of(audit_action::probe, {engine_caller, probe_reason, r.owner},
+                          r.advertiser_id, r.month, now));
   return applied(std::move(*row));
 }
 
@@ -216,8 +219,11 @@ transition_outcome sqlite_store::complete_one(const complete_request& r, timesta
     .bind(4, r.backfill_done)
     .bind(5, now)
     .run();
-  if (r.reactivate)
+  if (r.reactivate) {
     db_->prepare(sql::reactivate_advertiser).bind(1, r.advertiser_id).bind(2, now).run();
+    insert_audit(audit_of(audit_action::activate, {engine_caller, probe_success_reason, row->owner},
+                          r.advertiser_id, r.month, now));
+  }
   return applied(std::move(*row));
 }
 
@@ -236,12 +242,16 @@ transition_outcome sqlite_store::fail_one(const fail_request& r, timestamp now, 
   if (!row)
     return explain_loss(r.advertiser_id, r.month, nullptr, now);
   close_attempt(r.advertiser_id, r.month, r.lease_token, month_status::failed, error, now);
-  if (r.deactivate_reason)
+  if (r.deactivate_reason) {
     db_->prepare(sql::deactivate_advertiser)
       .bind(1, r.advertiser_id)
       .bind(2, *r.deactivate_reason)
       .bind(3, now)
       .run();
+    insert_audit(audit_of(audit_action::deactivate,
+                          {engine_caller, *r.deactivate_reason, row->owner}, r.advertiser_id,
+                          r.month, now));
+  }
   return applied(std::move(*row));
 }
 

@@ -56,6 +56,10 @@ import_outcome outcome_of(import_plan& plan) {
   return out;
 }
 
+failure import_refusal_failure(const import_refusal& r) {
+  return make_failure(errc::conflict, "row " + std::to_string(r.row) + ": " + r.reason);
+}
+
 bool lease_allows(const std::string& holder, int64_t held_epoch, const std::string& node,
                   int64_t epoch) {
   if (held_epoch < 0)

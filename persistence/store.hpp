@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "domain/advertiser.hpp"
+#include "domain/audit.hpp"
 #include "domain/cluster.hpp"
 #include "domain/errors.hpp"
 #include "domain/import_rules.hpp"
@@ -178,6 +179,9 @@ inline constexpr const char* imported_inactive = "imported inactive";
 /// Everything cdpbatch keeps. Calls block and are thread-compatible: one store
 /// object per connection, one thread at a time. Every call that changes data
 /// runs in one transaction and takes `now` from the caller so tests set time.
+/// A call made for someone (an operator, the engine, the demo) takes their
+/// `audit_note` and writes its audit row in that transaction: the change and
+/// its row are stored together or not at all.
 class store {
 public:
   virtual ~store() = default;
@@ -193,32 +197,35 @@ public:
   // advertisers
   /// A NEW advertiser gets `backfill_months` PENDING rows ending at `current`
   /// (backfill_start_month = current − (backfill_months − 1)); an EXISTING one
-  /// gets none. One transaction; errc::conflict if the id exists.
+  /// gets none. One transaction; errc::conflict if the id exists. Audited
+  /// as `create`.
   virtual expected<advertiser> create_advertiser(const new_advertiser& request,
-                                                 year_month current,
-                                                 int backfill_months,
-                                                 int max_retries,
-                                                 timestamp now) = 0;
+                                                 year_month current, int backfill_months,
+                                                 int max_retries, timestamp now,
+                                                 const audit_note& note) = 0;
   /// Many advertisers at once, each as create_advertiser makes it, and
   /// `events` (their raw customer events, e.g. a demo's data) with them, all in
   /// one transaction: everything is stored or nothing is. An invalid request is
   /// errc::invalid_argument, an id that exists or repeats errc::conflict, and
-  /// then nothing changes. How many advertisers were created.
+  /// then nothing changes. How many advertisers were created; each is
+  /// audited as `create`.
   virtual expected<int64_t> create_advertisers(std::span<const new_advertiser> requests,
                                                year_month current, int backfill_months,
                                                int max_retries, timestamp now,
-                                               std::span<const customer_event> events) = 0;
+                                               std::span<const customer_event> events,
+                                               const audit_note& note) = 0;
   /// One transaction of a bulk import, at most `import_chunk_rows` rows
   /// (each valid as check_import_line makes it): the rows' ids are looked up
   /// and plan_import decides each row; the new advertisers are created as
   /// create_advertiser makes them, those whose row says so inactive (reason
   /// `imported_inactive`). A dry run decides alike and writes nothing. An
   /// id another writer created meanwhile is errc::conflict and nothing of
-  /// the part is stored (importing again skips it).
+  /// the part is stored (importing again skips it). Each advertiser created
+  /// is audited as `import` done, each row refused as `import` refused.
   virtual expected<import_outcome> import_advertisers(std::span<const import_row> rows,
                                                       year_month current, int backfill_months,
                                                       int max_retries, timestamp now,
-                                                      bool dry_run) = 0;
+                                                      bool dry_run, const audit_note& note) = 0;
   virtual expected<advertiser> get_advertiser(const std::string& id) = 0;
   virtual expected<std::vector<advertiser>> list_advertisers(bool active_only) = 0;
   /// Many advertisers by id in one round trip, in id order; unknown ids
@@ -227,8 +234,9 @@ public:
   list_advertisers_for(std::span<const std::string> ids) = 0;
   /// Activating clears the deactivation reason; deactivating an advertiser
   /// that is already inactive keeps the reason it was first deactivated for.
-  virtual status set_active(const std::string& id, bool active,
-                            const std::string& reason, timestamp now) = 0;
+  /// Audited as `activate` or `deactivate`.
+  virtual status set_active(const std::string& id, bool active, const std::string& reason,
+                            timestamp now, const audit_note& note) = 0;
   /// Repairs type/cursor/last-completed when they drifted from the months.
   virtual status update_advertiser_progress(const std::string& id,
                                             advertiser_type type,
@@ -251,14 +259,26 @@ public:
   /// Applies the batch in one transaction, in order, and reports each item.
   /// The same (advertiser, month) appears at most once per batch; a claim
   /// whose `after` names a month completed earlier in the batch sees that
-  /// completion.
+  /// completion. The engine's own actions are audited as `engine_caller`: a
+  /// probe's claim (`probe`), a failure that deactivates (`deactivate`) and a
+  /// probe's completion that reactivates (`activate`).
   virtual expected<std::vector<transition_outcome>>
   apply(std::span<const transition> batch, timestamp now) = 0;
 
   /// FAILED/COMPLETED/PENDING → PENDING with retry_count 0 and no backoff.
   /// errc::conflict for a RUNNING month, errc::not_found for an unknown one.
+  /// Audited as `retry`.
   virtual expected<month_state> manual_retry(const std::string& id, year_month month,
-                                             timestamp now) = 0;
+                                             timestamp now, const audit_note& note) = 0;
+
+  // audit trail
+  /// An action that changes no stored state (a trigger) or was refused, in
+  /// its own transaction.
+  virtual status record_audit(const audit_entry& entry) = 0;
+  /// Newest first, keyset on seq; `next` when older rows follow.
+  virtual expected<audit_page> page_audit(const audit_filter& filter) = 0;
+  /// Deletes the rows older than `before` (the retention); how many.
+  virtual expected<int64_t> prune_audit(timestamp before) = 0;
 
   /// One statement: every month RUNNING since before `now − stale_after`
   /// becomes FAILED (an attempt used). `retry_delays[k]` is the delay before
@@ -369,6 +389,9 @@ status validate_import(std::span<const import_row> rows, int backfill_months, in
 
 /// What an import transaction reports of its plan (its refusals move into it).
 import_outcome outcome_of(import_plan& plan);
+
+/// A refused import row as its audit row's error: the row and the reason.
+failure import_refusal_failure(const import_refusal& r);
 
 /// The fencing rule both backends apply: a transition from `node` under
 /// `epoch` may change an advertiser whose lease is `holder` at `held_epoch`

@@ -125,7 +125,7 @@ int run(const cdp::config& cfg, bool demo) {
     cdp::log_job(spdlog::level::warn, m.advertiser_id, m.month,
                  "recovered: was RUNNING when cdpbatchd stopped; runs again now (no retry used)");
   if (demo) {
-    auto made = cdp::create_demo(*db, cfg, *clk);
+    auto made = cdp::create_demo(*db, cfg, *clk, node);
     if (!made) {
       spdlog::critical("demo: {}", made.error().message);
       return 1;

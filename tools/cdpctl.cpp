@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
   verb_of(get->add_subcommand("nodes", "the daemons sharing the store: heartbeat age, advertisers "
                                       "owned, running jobs"),
           verb::get_nodes);
-  with_id("describe", "one advertiser: progress, lifecycle, ETA, why, latest attempts",
+  with_id("describe", "one advertiser: progress, lifecycle, ETA, why, latest attempts and actions",
           verb::describe);
   with_id("progress", "one advertiser's backfill progress", verb::progress);
   with_id("states", "one advertiser's months", verb::states);
@@ -170,13 +170,13 @@ int main(int argc, char** argv) {
                         verb::create);
   create->add_option("--name", cmd.name, "its display name")->required();
   create->add_flag("--existing", cmd.existing, "an EXISTING advertiser: no backfill");
-  with_id("trigger", "run what is due for one advertiser now", verb::trigger);
-  with_id("retry", "retry one month from scratch (its retries reset)", verb::retry)
-    ->add_option("MONTH", cmd.month, "YYYY-MM")
-    ->required();
-  with_id("activate", "resume an advertiser at its stored cursor", verb::activate);
-  with_id("deactivate", "stop new work for an advertiser (a running job finishes)",
-          verb::deactivate);
+  auto trigger = with_id("trigger", "run what is due for one advertiser now", verb::trigger);
+  auto retry = with_id("retry", "retry one month from scratch (its retries reset)", verb::retry);
+  retry->add_option("MONTH", cmd.month, "YYYY-MM")->required();
+  auto activate = with_id("activate", "resume an advertiser at its stored cursor", verb::activate);
+  auto deactivate = with_id("deactivate", "stop new work for an advertiser (a running job "
+                                          "finishes); needs --reason",
+                            verb::deactivate);
   auto import_cmd = verb_of(app.add_subcommand("import", "bulk import of advertisers from a CSV "
                                                     "(advertiserId,type,active) or JSON lines "
                                                     "file; ids that exist are skipped"),
@@ -187,6 +187,15 @@ int main(int argc, char** argv) {
     ->check(CLI::IsMember({"NEW", "EXISTING"}));
   import_cmd->add_flag("--dry-run", cmd.import.dry_run,
                    "check every row and report what would be done; write nothing");
+  for (auto* change : {create, trigger, retry, activate, import_cmd})
+    change->add_option("--reason", cmd.reason, "why, for the audit trail");
+  deactivate->add_option("--reason", cmd.reason, "why, for the audit trail")->required();
+  auto audit = verb_of(app.add_subcommand("audit", "who changed what and why, newest first"),
+                       verb::audit);
+  audit->add_option("--advertiser", cmd.audit.advertiser_id, "only this advertiser's actions");
+  audit->add_option("--since", cmd.audit.since, "only the last 30m, 1h, 7d, ...");
+  audit->add_option("--limit", cmd.audit.limit, "actions per page (1-1000, default 100)");
+  audit->add_option("--next", cmd.audit.next, "the page after a previous one's --next");
   verb_of(app.add_subcommand("health", "store, director, supervisor and runners (exit 1 if DOWN)"),
           verb::health);
   auto watch = verb_of(app.add_subcommand("watch", "live view: running jobs, backfills, failures"),

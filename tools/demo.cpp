@@ -45,7 +45,8 @@ std::vector<customer_event> month_events(const std::string& advertiser, year_mon
 
 } // namespace
 
-expected<int> create_demo(store& db, const config& cfg, const clock& clk) {
+expected<int> create_demo(store& db, const config& cfg, const clock& clk,
+                          const std::string& node) {
   auto existing = db.list_advertisers(false);
   if (!existing)
     return std::move(existing).error();
@@ -79,7 +80,8 @@ expected<int> create_demo(store& db, const config& cfg, const clock& clk) {
   spdlog::info("demo: seeding advertisers A, B and C with {} events in one transaction",
                events.size());
   auto made = db.create_advertisers(requests, current, cfg.backfill_months,
-                                    cfg.retry.max_retries, clk.now(), events);
+                                    cfg.retry.max_retries, clk.now(), events,
+                                    audit_note{demo_caller, "the --demo seed", node});
   // Another daemon on the same store seeded it first.
   if (!made && made.error().code == errc::conflict)
     return 0;
