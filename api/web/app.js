@@ -399,19 +399,24 @@ function tick() {
 
 const confirmDialog = $("confirm");
 
-function confirmed(text) {
+// Resolves with the reason typed (the audit trail's), or null when cancelled.
+function confirmed(text, reasonRequired) {
   return new Promise((resolve) => {
     $("confirm-text").textContent = text;
+    $("confirm-reason").value = "";
+    $("confirm-reason").required = reasonRequired;
     confirmDialog.returnValue = "";
-    confirmDialog.addEventListener("close", () => resolve(confirmDialog.returnValue === "ok"), { once: true });
+    confirmDialog.addEventListener("close",
+      () => resolve(confirmDialog.returnValue === "ok" ? $("confirm-reason").value : null), { once: true });
     confirmDialog.showModal();
   });
 }
 
-async function act(question, method, path, body, done) {
-  if (!(await confirmed(question))) return false;
+async function act(question, method, path, body, done, reasonRequired = false) {
+  const reason = await confirmed(question, reasonRequired);
+  if (reason === null) return false;
   try {
-    const answer = await call(method, path, body);
+    const answer = await call(method, path, reason ? { ...body, reason } : body);
     banner(done(answer), "ok");
     refresh();
     return true;
@@ -479,7 +484,7 @@ function wire() {
       undefined, (a) => `${a.advertiserId} is active.`));
   $("act-deactivate").addEventListener("click", () =>
     act(`Deactivate ${view.selected}? It claims no new months; a running attempt finishes.`, "POST",
-      selectedPath() + "/deactivate", undefined, (a) => `${a.advertiserId} is deactivated.`));
+      selectedPath() + "/deactivate", undefined, (a) => `${a.advertiserId} is deactivated.`, true));
   $("act-retry").addEventListener("click", () =>
     act(`Retry ${view.selected} ${view.selectedMonth}? Its retry count is reset and it runs now.`, "POST",
       `${selectedPath()}/retry/${view.selectedMonth}`, undefined,

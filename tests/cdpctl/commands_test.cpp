@@ -1,3 +1,5 @@
+#include <regex>
+
 #include "cdpctl/json_answers.hpp"
 
 using namespace cdp;
@@ -89,10 +91,16 @@ TEST_CASE("cdpctl create, trigger, retry, deactivate and activate change the sto
 
   REQUIRE(d.ctl({"trigger", "A"}).code == 0);
 
-  auto off = d.ctl({"deactivate", "B"});
+  CHECK(d.ctl({"deactivate", "B"}).code == 2);
+  auto off = d.ctl({"deactivate", "B", "--reason", "test"});
   REQUIRE(off.code == 0);
   CHECK(contains(off.out, "active:               no"));
   CHECK_FALSE(db->get_advertiser("B")->active);
+  auto trail = d.ctl({"audit", "--advertiser", "B", "--since", "1h"});
+  REQUIRE(trail.code == 0);
+  CHECK(std::regex_search(trail.out, std::regex{R"(\n\s*\d+ .* deactivate +B +- +done +test)"}));
+  CHECK(std::regex_search(trail.out, std::regex{R"( create +B +- +done)"}));
+  CHECK(contains(d.ctl({"describe", "B"}).out, "latest actions"));
   auto deactivated = d.ctl({"get", "advertisers", "--lifecycle", "DEACTIVATED"});
   CHECK(lines_starting(deactivated.out, "B ") == 1);
   CHECK(lines_starting(deactivated.out, "A ") == 0);
@@ -101,7 +109,7 @@ TEST_CASE("cdpctl create, trigger, retry, deactivate and activate change the sto
 
   // A month is retried while its advertiser rests, then runs once it is back.
   auto current = *year_month::parse("2024-12");
-  REQUIRE(d.ctl({"deactivate", "A"}).code == 0);
+  REQUIRE(d.ctl({"deactivate", "A", "--reason", "test"}).code == 0);
   REQUIRE(eventually([&] { return db->get_month("A", current)->status != month_status::running; }));
   auto before = db->list_attempts("A", current)->size();
   auto retried = d.ctl({"retry", "A", "2024-12"});
@@ -125,7 +133,7 @@ TEST_CASE("cdpctl prints the daemon's refusal, exits 1 and changes nothing") {
   auto unknown = d.ctl({"describe", "nobody"});
   CHECK(unknown.code == 1);
   CHECK(contains(unknown.err, "nobody"));
-  auto bad_id = d.ctl({"deactivate", "no spaces!"});
+  auto bad_id = d.ctl({"deactivate", "no spaces!", "--reason", "test"});
   CHECK(bad_id.code == 1);
   auto bad_month = d.ctl({"retry", "A", "2024-13"});
   CHECK(bad_month.code == 1);
@@ -139,20 +147,20 @@ TEST_CASE("cdpctl prints the daemon's refusal, exits 1 and changes nothing") {
 TEST_CASE("with an API token, cdpctl changes things only when it presents the token") {
   console_daemon d{"", {"--set", "http.token=s3cret"}};
   auto db = d.open();
-  auto refused = d.ctl({"deactivate", "A"});
+  auto refused = d.ctl({"deactivate", "A", "--reason", "test"});
   CHECK(refused.code == 1);
   CHECK(contains(refused.err, "token"));
   CHECK(db->get_advertiser("A")->active);
   auto wrong_file = d.dir / "wrong.token";
   std::ofstream{wrong_file} << "guess\n";
-  CHECK(d.ctl({"deactivate", "A", "--token-file", wrong_file.string()}).code == 1);
+  CHECK(d.ctl({"deactivate", "A", "--reason", "test", "--token-file", wrong_file.string()}).code == 1);
   CHECK(db->get_advertiser("A")->active);
   // Reading stays open to all.
   CHECK(d.ctl({"status"}).code == 0);
 
   auto token_file = d.dir / "api.token";
   std::ofstream{token_file} << "s3cret\n";
-  REQUIRE(d.ctl({"deactivate", "A", "--token-file", token_file.string()}).code == 0);
+  REQUIRE(d.ctl({"deactivate", "A", "--reason", "test", "--token-file", token_file.string()}).code == 0);
   CHECK_FALSE(db->get_advertiser("A")->active);
   REQUIRE(d.ctl({"activate", "A"}, {"CDPBATCH_API_TOKEN=s3cret"}).code == 0);
   CHECK(db->get_advertiser("A")->active);
@@ -213,7 +221,7 @@ TEST_CASE("cdpctl --output json prints the REST API's fields for every command")
   auto created = ctl_json({"create", "D", "--name", "Dee"});
   CHECK(created["advertiserId"] == "D");
   CHECK(created["totalMonths"] == 24);
-  CHECK(ctl_json({"deactivate", "D"})["active"] == false);
+  CHECK(ctl_json({"deactivate", "D", "--reason", "test"})["active"] == false);
   CHECK(ctl_json({"activate", "D"})["active"] == true);
   CHECK(ctl_json({"trigger", "A"})["advertiserId"] == "A");
   auto frame = ctl_json({"watch", "--once"});

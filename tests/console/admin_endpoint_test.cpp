@@ -36,19 +36,25 @@ TEST_CASE("the admin actor forwards every operation, tokens and errors unchanged
   CHECK(d.ask<month_list>(months_atom_v, std::string{"A"})->size() == 1);
   CHECK(d.ask<running_job_list>(running_atom_v));
   CHECK(d.ask<attempt_list>(attempts_atom_v, std::string{"A"}, std::string{"2024-11"}));
-  CHECK(d.ask<advertiser_progress>(create_atom_v, std::string{"t0k"},
+  CHECK(d.ask<advertiser_progress>(create_atom_v, operator_call{"t0k", ""},
                                    advertiser_request{"N", "New one", "NEW"}));
-  auto created = d.ask<int64_t>(create_atom_v, std::string{"t0k"},
+  auto created = d.ask<int64_t>(create_atom_v, operator_call{"t0k", ""},
                                 advertiser_request_list{{"N1", "", "NEW"}, {"E1", "", "EXISTING"}});
   REQUIRE(created);
   CHECK(*created == 2);
   CHECK(d.ask<month_list>(months_atom_v, id_list{"A", "B"}));
   CHECK(d.ask<attempt_list>(attempts_atom_v, id_list{"A"}));
-  CHECK(d.ask<advertiser_progress>(trigger_atom_v, std::string{"t0k"}, std::string{"A"}));
-  CHECK(d.ask<month_state>(retry_atom_v, std::string{"t0k"}, std::string{"A"},
+  CHECK(d.ask<advertiser_progress>(trigger_atom_v, operator_call{"t0k", ""}, std::string{"A"}));
+  CHECK(d.ask<month_state>(retry_atom_v, operator_call{"t0k", ""}, std::string{"A"},
                            std::string{"2024-11"}));
-  CHECK(d.ask<advertiser_progress>(activate_atom_v, std::string{"t0k"}, std::string{"A"}));
-  CHECK(d.ask<advertiser_progress>(deactivate_atom_v, std::string{"t0k"}, std::string{"A"}));
+  CHECK(d.ask<advertiser_progress>(activate_atom_v, operator_call{"t0k", ""}, std::string{"A"}));
+  CHECK(d.ask<advertiser_progress>(deactivate_atom_v, operator_call{"t0k", "spam"},
+                                   std::string{"A"}));
+  auto trail = d.ask<audit_page>(audit_atom_v, audit_query{"A", "1h", "", ""});
+  REQUIRE(trail);
+  REQUIRE(trail->entries.size() == 1);
+  CHECK(trail->entries[0].action == audit_action::deactivate);
+  CHECK(trail->entries[0].reason == "spam");
   CHECK(d.ask<health_report>(health_atom_v)->up);
   CHECK(d.ask<watch_frame>(watch_atom_v)->status.node == "scripted");
   auto nodes = d.ask<node_list>(nodes_atom_v);
@@ -58,7 +64,8 @@ TEST_CASE("the admin actor forwards every operation, tokens and errors unchanged
         == std::vector<std::string>{"list LIVE 5", "attempts A 2024-11",
                                     "create t0k N New one NEW", "create t0k 2 advertisers",
                                     "months of 2", "attempts of 1", "trigger t0k A",
-                                    "retry t0k A 2024-11", "activate t0k A", "deactivate t0k A"});
+                                    "retry t0k A 2024-11", "activate t0k A",
+                                    "deactivate t0k A because spam", "audit A 1h"});
 
   auto missing = d.ask<advertiser_detail>(describe_atom_v, std::string{"missing"});
   REQUIRE_FALSE(missing);

@@ -67,6 +67,18 @@ inline operator_actor::behavior_type scripted_operator(operator_actor::pointer,
       d.why = "idle until the next tick";
       return d;
     },
+    [=](audit_atom, const audit_query& q) {
+      log->add("audit " + q.advertiser_id + " " + q.since);
+      audit_page page;
+      audit_entry e;
+      e.seq = 7;
+      e.who = "default";
+      e.action = audit_action::deactivate;
+      e.advertiser_id = q.advertiser_id;
+      e.reason = "spam";
+      page.entries.push_back(e);
+      return page;
+    },
     [=](progress_atom, const std::string& id) { return progress_of_id(id); },
     [=](months_atom, const std::string& id) {
       month_state m;
@@ -78,16 +90,16 @@ inline operator_actor::behavior_type scripted_operator(operator_actor::pointer,
       log->add("attempts " + id + " " + month);
       return attempt_list{};
     },
-    [=](create_atom, const std::string& token, const advertiser_request& r) {
-      log->add("create " + token + " " + r.advertiser_id + " " + r.name + " " + r.type);
+    [=](create_atom, const operator_call& call, const advertiser_request& r) {
+      log->add("create " + call.token + " " + r.advertiser_id + " " + r.name + " " + r.type);
       return progress_of_id(r.advertiser_id);
     },
-    [=](create_atom, const std::string& token, const advertiser_request_list& rs) {
-      log->add("create " + token + " " + std::to_string(rs.size()) + " advertisers");
+    [=](create_atom, const operator_call& call, const advertiser_request_list& rs) {
+      log->add("create " + call.token + " " + std::to_string(rs.size()) + " advertisers");
       return static_cast<int64_t>(rs.size());
     },
-    [=](import_atom, const std::string& token, const import_batch& batch) {
-      log->add("import " + token + " " + std::to_string(batch.lines.size()) + " rows"
+    [=](import_atom, const operator_call& call, const import_batch& batch) {
+      log->add("import " + call.token + " " + std::to_string(batch.lines.size()) + " rows"
                + (batch.dry_run ? " (dry run)" : ""));
       import_report report;
       report.dry_run = batch.dry_run;
@@ -103,22 +115,22 @@ inline operator_actor::behavior_type scripted_operator(operator_actor::pointer,
       log->add("attempts of " + std::to_string(ids.size()));
       return attempt_list{};
     },
-    [=](trigger_atom, const std::string& token, const std::string& id) {
-      log->add("trigger " + token + " " + id);
+    [=](trigger_atom, const operator_call& call, const std::string& id) {
+      log->add("trigger " + call.token + " " + id);
       return progress_of_id(id);
     },
-    [=](retry_atom, const std::string& token, const std::string& id, const std::string& month) {
-      log->add("retry " + token + " " + id + " " + month);
+    [=](retry_atom, const operator_call& call, const std::string& id, const std::string& month) {
+      log->add("retry " + call.token + " " + id + " " + month);
       month_state m;
       m.advertiser_id = id;
       return m;
     },
-    [=](activate_atom, const std::string& token, const std::string& id) {
-      log->add("activate " + token + " " + id);
+    [=](activate_atom, const operator_call& call, const std::string& id) {
+      log->add("activate " + call.token + " " + id);
       return progress_of_id(id);
     },
-    [=](deactivate_atom, const std::string& token, const std::string& id) {
-      log->add("deactivate " + token + " " + id);
+    [=](deactivate_atom, const operator_call& call, const std::string& id) {
+      log->add("deactivate " + call.token + " " + id + " because " + call.reason);
       return progress_of_id(id);
     },
     [=](health_atom) {

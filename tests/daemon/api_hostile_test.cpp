@@ -31,7 +31,8 @@ struct hostile_fixture {
             == 201);
     // At rest, so a dump changes only when a request changed something.
     for (const auto* id : {"A", "C"})
-      REQUIRE(d.post(v2 + "/advertisers/" + id + "/deactivate").status == 200);
+      REQUIRE(d.post(v2 + "/advertisers/" + id + "/deactivate", R"({"reason":"at rest"})").status
+              == 200);
     REQUIRE(d.eventually([&] { return d.get(v2 + "/running-jobs").doc == json::array(); }));
   }
 };

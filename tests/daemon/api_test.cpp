@@ -142,12 +142,13 @@ TEST_CASE("REST: every endpoint answers its JSON over real HTTP") {
   // What `curl -X POST` sends: no body and no Content-Length.
   CHECK(d.raw_status_line("POST " + v2 + "/advertisers/E/trigger HTTP/1.1\r\nHost: test\r\n\r\n")
         == "HTTP/1.1 200 OK");
-  auto off = d.post(v2 + "/advertisers/E/deactivate");
+  auto off = d.post(v2 + "/advertisers/E/deactivate", R"({"reason":"spam traffic"})");
   REQUIRE(off.status == 200);
   CHECK(off.doc["active"] == false);
-  CHECK(off.doc["deactivationReason"] == "deactivated by an operator");
+  CHECK(off.doc["deactivationReason"] == "deactivated by anonymous: spam traffic");
   REQUIRE(reaches(d, "E", "DEACTIVATED"));
-  CHECK(d.get(v2 + "/advertisers/E").doc["why"] == "deactivated: deactivated by an operator");
+  CHECK(d.get(v2 + "/advertisers/E").doc["why"]
+        == "deactivated: deactivated by anonymous: spam traffic");
   auto on = d.post(v2 + "/advertisers/E/activate");
   REQUIRE(on.status == 200);
   CHECK(on.doc["active"] == true);
@@ -208,6 +209,12 @@ TEST_CASE("REST: every refused request gets its status and {error, detail}, and 
     {"POST", v2 + "/advertisers", R"({"advertiserId":"D","type":"OLD"})", token, 400},
     {"POST", v2 + "/advertisers", R"({"advertiserId":"D"})", token, 400},
     {"POST", v2 + "/advertisers", R"({"advertiserId":"D E","type":"NEW"})", token, 400},
+    {"POST", v2 + "/advertisers/C/deactivate", "", token, 400},
+    {"POST", v2 + "/advertisers/C/deactivate", R"({"reason":"  "})", token, 400},
+    {"POST", v2 + "/advertisers/C/deactivate", R"({"reason":7})", token, 400},
+    {"POST", v2 + "/advertisers/C/deactivate", "not json", token, 400},
+    {"POST", v2 + "/advertisers/C/deactivate", R"({"reason":")" + std::string(501, 'x') + "\"}",
+     token, 400},
     {"POST", v2 + "/advertisers/C/deactivate", "", "", 401},
     {"POST", v2 + "/advertisers/C/deactivate", "", "s3cre", 401},
     {"POST", v2 + "/advertisers", R"({"advertiserId":"D","type":"NEW"})", "S3CRET", 401},
@@ -246,7 +253,7 @@ TEST_CASE("REST: every refused request gets its status and {error, detail}, and 
   CHECK(d.get(v2 + "/advertisers/C").status == 200);
   CHECK(d.dump() == before);
   // With the token, the same call goes through.
-  CHECK(d.post(v2 + "/advertisers/C/deactivate", "", token).status == 200);
+  CHECK(d.post(v2 + "/advertisers/C/deactivate", R"({"reason":"test"})", token).status == 200);
   CHECK(d.dump() != before);
 }
 

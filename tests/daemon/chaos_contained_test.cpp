@@ -17,7 +17,7 @@ TEST_CASE_METHOD(daemon_fixture, "chaos: a job hanging past job.timeout and a co
                                    {"stubborn", "", advertiser_type::existing}};
   for (int i = 0; i < 4; ++i)
     many.push_back({"ok-" + std::to_string(i), "", advertiser_type::existing});
-  must(db->create_advertisers(many, ym("2024-12"), 1, 1, t0, {}));
+  must(db->create_advertisers(many, ym("2024-12"), 1, 1, t0, {}, cdp::audit_note{"test", "", ""}));
   // The program's first argument picks its behaviour.
   auto script = dir / "job.sh";
   std::ofstream{script} << "case \"$1\" in hang) sleep 30;; stubborn) trap '' TERM; sleep 30;; esac\n"

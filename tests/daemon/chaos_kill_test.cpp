@@ -94,7 +94,7 @@ TEST_CASE_METHOD(daemon_fixture, "chaos: SIGKILL at 5 seeded instants of a 50-ad
   std::vector<new_advertiser> many;
   for (int i = 0; i < advertisers; ++i)
     many.push_back({"adv-" + std::to_string(i), "", advertiser_type::new_advertiser});
-  must(db->main().create_advertisers(many, ym("2024-12"), months_each, 3, t0, data.events));
+  must(db->main().create_advertisers(many, ym("2024-12"), months_each, 3, t0, data.events, cdp::audit_note{"test", "", ""}));
   const int total = advertisers * months_each;
   // Once backfilled an advertiser refreshes its current month on a tick,
   // so "done" is every advertiser backfilled, not every month COMPLETED at

@@ -27,7 +27,7 @@ TEST_CASE_METHOD(daemon_fixture, "chaos: PostgreSQL restarted -m immediate mid-b
   std::vector<new_advertiser> many;
   for (int i = 0; i < advertisers; ++i)
     many.push_back({"adv-" + std::to_string(i), "", advertiser_type::new_advertiser});
-  must(s.create_advertisers(many, ym("2024-12"), months_each, 3, t0, {}));
+  must(s.create_advertisers(many, ym("2024-12"), months_each, 3, t0, {}, cdp::audit_note{"test", "", ""}));
   // Once backfilled an advertiser refreshes its current month on every
   // tick, so "done" is every advertiser backfilled, not every month
   // COMPLETED at one instant.

@@ -54,7 +54,7 @@ struct cluster_fixture : daemon_fixture {
     std::vector<new_advertiser> many;
     for (int i = 0; i < advertisers; ++i)
       many.push_back({"adv-" + std::to_string(i), "", advertiser_type::new_advertiser});
-    must(db->main().create_advertisers(many, ym("2024-12"), months_each, 3, t0, {}));
+    must(db->main().create_advertisers(many, ym("2024-12"), months_each, 3, t0, {}, cdp::audit_note{"test", "", ""}));
   }
 
   std::map<std::string, node_view> nodes() {

@@ -97,7 +97,7 @@ struct engine_fixture {
 
   void add(const std::string& id, advertiser_type type) {
     REQUIRE(db->create_advertiser(new_advertiser{id, id, type}, clk->current_month(),
-                                  cfg.backfill_months, cfg.retry.max_retries, clk->now()));
+                                  cfg.backfill_months, cfg.retry.max_retries, clk->now(), cdp::audit_note{"test", "", ""}));
   }
 
   month_state month(const std::string& id, const char* m) {

@@ -125,12 +125,12 @@ TEST_CASE_METHOD(engine_fixture, "a deactivated advertiser's actor is stopped an
   start();
   add("A", advertiser_type::existing);
   REQUIRE(eventually([&] { return static_cast<bool>(actor_of("A")); }));
-  REQUIRE(db->set_active("A", false, "operator", clk->now()));
+  REQUIRE(db->set_active("A", false, "operator", clk->now(), cdp::audit_note{"test", "", ""}));
   REQUIRE(eventually([&] { return !actor_of("A"); }));
   auto runs = script->attempts_of("A").size();
   std::this_thread::sleep_for(std::chrono::milliseconds{200});
   CHECK(script->attempts_of("A").size() == runs);
-  REQUIRE(db->set_active("A", true, "", clk->now()));
+  REQUIRE(db->set_active("A", true, "", clk->now(), cdp::audit_note{"test", "", ""}));
   REQUIRE(eventually([&] { return script->attempts_of("A").size() > runs; }));
 }
 

@@ -24,18 +24,20 @@ advertiser_activity activity(engine_fixture& f, const std::string& id) {
   return *a;
 }
 
+const audit_note by_operator{"default", "a test", "test-node"};
+
 } // namespace
 
 TEST_CASE_METHOD(engine_fixture, "a created advertiser is picked up at once, not at the next tick") {
   cfg.schedule.tick_interval = 1h;
   start();
   auto created = ask<advertiser>(*sys, running->supervisor, create_atom_v,
-                                 new_advertiser{"C", "Cee", advertiser_type::new_advertiser});
+                                 new_advertiser{"C", "Cee", advertiser_type::new_advertiser}, by_operator);
   REQUIRE(created);
   CHECK(created->type == advertiser_type::new_advertiser);
   REQUIRE(eventually([&] { return who("C").type == advertiser_type::existing; }, 10s));
   auto again = ask<advertiser>(*sys, running->supervisor, create_atom_v,
-                               new_advertiser{"C", "Other", advertiser_type::existing});
+                               new_advertiser{"C", "Other", advertiser_type::existing}, by_operator);
   REQUIRE_FALSE(again);
   CHECK(again.error().code == errc::conflict);
   CHECK(who("C").name == "Cee");
@@ -49,12 +51,12 @@ TEST_CASE_METHOD(engine_fixture, "a manual retry of an exhausted month resets it
   REQUIRE(eventually([&] { return !who("C").active; }));
   CHECK(month("C", "2023-02").retry_count == 1);
   auto reset = ask<month_state>(*sys, running->supervisor, retry_atom_v, std::string{"C"},
-                                ym("2023-02"));
+                                ym("2023-02"), by_operator);
   REQUIRE(reset);
   CHECK(reset->status == month_status::pending);
   CHECK(reset->retry_count == 0);
   auto on = ask<advertiser>(*sys, running->supervisor, activate_atom_v, std::string{"C"}, true,
-                            std::string{});
+                            std::string{}, by_operator);
   REQUIRE(on);
   CHECK(on->active);
   REQUIRE(eventually([&] { return who("C").type == advertiser_type::existing; }, 10s));
@@ -76,7 +78,7 @@ TEST_CASE_METHOD(engine_fixture, "a manual retry of a month in backoff runs it n
   REQUIRE(waiting.until);
   CHECK(*waiting.until > clk->now() + 50min);
   REQUIRE(ask<month_state>(*sys, running->supervisor, retry_atom_v, std::string{"C"},
-                           ym("2023-01")));
+                           ym("2023-01"), by_operator));
   REQUIRE(eventually([&] { return who("C").type == advertiser_type::existing; }, 10s));
   CHECK(month("C", "2023-01").retry_count == 0);
 }
@@ -87,7 +89,7 @@ TEST_CASE_METHOD(engine_fixture, "retrying a RUNNING month is a conflict and cha
   add("C", advertiser_type::new_advertiser);
   REQUIRE(eventually([&] { return month("C", "2023-01").status == month_status::running; }));
   auto refused = ask<month_state>(*sys, running->supervisor, retry_atom_v, std::string{"C"},
-                                  ym("2023-01"));
+                                  ym("2023-01"), by_operator);
   REQUIRE_FALSE(refused);
   CHECK(refused.error().code == errc::conflict);
   CHECK(month("C", "2023-01").status == month_status::running);
@@ -100,7 +102,7 @@ TEST_CASE_METHOD(engine_fixture, "deactivating lets the running attempt finish a
   add("C", advertiser_type::new_advertiser);
   REQUIRE(eventually([&] { return month("C", "2023-03").status == month_status::running; }));
   auto off = ask<advertiser>(*sys, running->supervisor, activate_atom_v, std::string{"C"}, false,
-                             std::string{"deactivated by an operator"});
+                             std::string{"deactivated by an operator"}, by_operator);
   REQUIRE(off);
   CHECK_FALSE(off->active);
   CHECK(off->deactivation_reason == "deactivated by an operator");
@@ -112,7 +114,7 @@ TEST_CASE_METHOD(engine_fixture, "deactivating lets the running attempt finish a
 
   // Activated again, it resumes at its stored cursor at once.
   REQUIRE(ask<advertiser>(*sys, running->supervisor, activate_atom_v, std::string{"C"}, true,
-                          std::string{}));
+                          std::string{}, by_operator));
   REQUIRE(eventually([&] { return who("C").type == advertiser_type::existing; }, 10s));
   auto history = db->list_attempts("C", ym("2023-04"));
   REQUIRE(history);

@@ -30,19 +30,19 @@ TEST_CASE_METHOD(engine_fixture, "the operator refuses a wrong token, a bad id a
   cfg.http.token = "s3cret";
   start();
   add("C", advertiser_type::existing);
-  auto s = std::string{};
-  CHECK(code_of(ask<advertiser_progress>(*this, deactivate_atom_v, s, std::string{"C"}))
-        == errc::unauthorized);
-  CHECK(code_of(ask<advertiser_progress>(*this, deactivate_atom_v, std::string{"s3cre"},
+  CHECK(code_of(ask<advertiser_progress>(*this, deactivate_atom_v, operator_call{},
                                          std::string{"C"}))
         == errc::unauthorized);
-  CHECK(code_of(ask<advertiser_progress>(*this, deactivate_atom_v, std::string{"s3cret"},
+  CHECK(code_of(ask<advertiser_progress>(*this, deactivate_atom_v, operator_call{"s3cre", ""},
+                                         std::string{"C"}))
+        == errc::unauthorized);
+  CHECK(code_of(ask<advertiser_progress>(*this, deactivate_atom_v, operator_call{"s3cret", "because"},
                                          std::string{"C D"}))
         == errc::invalid_argument);
-  CHECK(code_of(ask<month_state>(*this, retry_atom_v, std::string{"s3cret"}, std::string{"C"},
+  CHECK(code_of(ask<month_state>(*this, retry_atom_v, operator_call{"s3cret", "because"}, std::string{"C"},
                                  std::string{"2024-13"}))
         == errc::invalid_argument);
-  CHECK(code_of(ask<month_state>(*this, retry_atom_v, std::string{"s3cret"}, std::string{"C"},
+  CHECK(code_of(ask<month_state>(*this, retry_atom_v, operator_call{"s3cret", "because"}, std::string{"C"},
                                  std::string{"2020-01"}))
         == errc::not_found);
   CHECK(code_of(ask<advertiser_detail>(*this, describe_atom_v, std::string{"nobody"}))
@@ -50,7 +50,7 @@ TEST_CASE_METHOD(engine_fixture, "the operator refuses a wrong token, a bad id a
   CHECK(code_of(ask<advertiser_page>(*this, list_atom_v, advertiser_query{"", "", "0", ""}))
         == errc::invalid_argument);
   CHECK(who("C").active);
-  auto off = ask<advertiser_progress>(*this, deactivate_atom_v, std::string{"s3cret"},
+  auto off = ask<advertiser_progress>(*this, deactivate_atom_v, operator_call{"s3cret", "because"},
                                       std::string{"C"});
   REQUIRE(off);
   CHECK_FALSE(off->who.active);
@@ -59,7 +59,7 @@ TEST_CASE_METHOD(engine_fixture, "the operator refuses a wrong token, a bad id a
 TEST_CASE_METHOD(engine_fixture, "the operator describes a backfilling advertiser with lifecycle, ETA and why") {
   script->hang("C", "2023-04");
   start();
-  REQUIRE(ask<advertiser_progress>(*this, create_atom_v, std::string{},
+  REQUIRE(ask<advertiser_progress>(*this, create_atom_v, operator_call{},
                                    advertiser_request{"C", "Cee", "NEW"}));
   REQUIRE(eventually([&] { return month("C", "2023-04").status == month_status::running; }));
   auto d = ask<advertiser_detail>(*this, describe_atom_v, std::string{"C"});
@@ -113,9 +113,9 @@ TEST_CASE_METHOD(engine_fixture, "the operator creates advertisers in bulk, all 
   start();
   add("A", advertiser_type::existing);
   advertiser_request_list requests{{"N1", "", "NEW"}, {"E1", "", "EXISTING"}, {"A", "", "NEW"}};
-  CHECK(code_of(ask<int64_t>(*this, create_atom_v, std::string{"wrong"}, requests))
+  CHECK(code_of(ask<int64_t>(*this, create_atom_v, operator_call{"wrong", ""}, requests))
         == errc::unauthorized);
-  CHECK(code_of(ask<int64_t>(*this, create_atom_v, std::string{"s3cret"}, requests))
+  CHECK(code_of(ask<int64_t>(*this, create_atom_v, operator_call{"s3cret", "because"}, requests))
         == errc::conflict);
   id_list ids{"N1", "E1"};
   auto none = ask<month_list>(*this, months_atom_v, ids);
@@ -123,7 +123,7 @@ TEST_CASE_METHOD(engine_fixture, "the operator creates advertisers in bulk, all 
   CHECK(none->empty());
 
   requests.pop_back();
-  auto created = ask<int64_t>(*this, create_atom_v, std::string{"s3cret"}, requests);
+  auto created = ask<int64_t>(*this, create_atom_v, operator_call{"s3cret", "because"}, requests);
   REQUIRE(created);
   CHECK(*created == 2);
   // The tick is an hour away: the creation's own listing hands them out.
@@ -145,7 +145,7 @@ TEST_CASE_METHOD(engine_fixture, "the operator creates advertisers in bulk, all 
         == errc::invalid_argument);
   CHECK(code_of(ask<month_list>(*this, months_atom_v, id_list(max_ids_per_read + 1, "N1")))
         == errc::invalid_argument);
-  CHECK(code_of(ask<int64_t>(*this, create_atom_v, std::string{"s3cret"},
+  CHECK(code_of(ask<int64_t>(*this, create_atom_v, operator_call{"s3cret", "because"},
                              advertiser_request_list{}))
         == errc::invalid_argument);
 }

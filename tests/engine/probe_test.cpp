@@ -106,7 +106,7 @@ TEST_CASE_METHOD(engine_fixture, "an advertiser an operator deactivated is never
   f.lease_token = 1;
   f.error_message = "boom";
   REQUIRE(db->fail(f, clk->now())->applied);
-  REQUIRE(db->set_active("P", false, "deactivated by an operator", clk->now()));
+  REQUIRE(db->set_active("P", false, "deactivated by an operator", clk->now(), cdp::audit_note{"test", "", ""}));
   start();
   std::this_thread::sleep_for(600ms);
   CHECK(script->attempts_of("P").empty());

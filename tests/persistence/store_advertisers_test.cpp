@@ -19,7 +19,7 @@ TEST_CASE("a NEW advertiser gets exactly 24 PENDING months, 2023-01 to 2024-12 a
   auto& s = db->main();
   auto now = at(ym("2024-12"), 36h);
 
-  auto a = must(s.create_advertiser(make("adv-new"), ym("2024-12"), 24, 3, now));
+  auto a = must(s.create_advertiser(make("adv-new"), ym("2024-12"), 24, 3, now, by_test));
   CHECK(a.id == "adv-new");
   CHECK(a.name == "Acme");
   CHECK(a.active);
@@ -57,7 +57,7 @@ TEST_CASE("an EXISTING advertiser gets no months and starts at the current month
   FOR_EACH_BACKEND(db);
   auto& s = db->main();
   auto a = must(s.create_advertiser(make("adv-old", advertiser_type::existing), ym("2024-12"),
-                                    24, 3, at(ym("2024-12"))));
+                                    24, 3, at(ym("2024-12")), by_test));
   CHECK(a.type == advertiser_type::existing);
   CHECK(a.current_processing_month == ym("2024-12"));
   CHECK_FALSE(a.backfill_start_month.has_value());
@@ -85,9 +85,9 @@ TEST_CASE("many advertisers are read by id in one call, in id order, unknown one
 TEST_CASE("creating an advertiser that exists is a conflict and changes nothing") {
   FOR_EACH_BACKEND(db);
   auto& s = db->main();
-  must(s.create_advertiser(make("adv-1"), ym("2024-12"), 24, 3, at(ym("2024-12"))));
+  must(s.create_advertiser(make("adv-1"), ym("2024-12"), 24, 3, at(ym("2024-12")), by_test));
   auto again = s.create_advertiser(make("adv-1", advertiser_type::existing, "Other"),
-                                   ym("2025-06"), 24, 3, at(ym("2025-06")));
+                                   ym("2025-06"), 24, 3, at(ym("2025-06")), by_test);
   REQUIRE_FALSE(again.has_value());
   CHECK(again.error().code == errc::conflict);
   CHECK(must(s.get_advertiser("adv-1")).name == "Acme");
@@ -100,7 +100,7 @@ TEST_CASE("an invalid advertiser id is refused before anything is stored") {
   auto& s = db->main();
   for (std::string id : {std::string{}, std::string{"has space"}, std::string(51, 'a'),
                          std::string{"x'; DROP TABLE advertisers; --"}, std::string{"광고주"}}) {
-    auto created = s.create_advertiser(make(id), ym("2024-12"), 24, 3, at(ym("2024-12")));
+    auto created = s.create_advertiser(make(id), ym("2024-12"), 24, 3, at(ym("2024-12")), by_test);
     REQUIRE_FALSE(created.has_value());
     CHECK(created.error().code == errc::invalid_argument);
   }
@@ -112,18 +112,18 @@ TEST_CASE("unknown advertisers and months are not_found everywhere") {
   FOR_EACH_BACKEND(db);
   auto& s = db->main();
   auto now = at(ym("2024-12"));
-  must(s.create_advertiser(make("known"), ym("2024-12"), 2, 3, now));
+  must(s.create_advertiser(make("known"), ym("2024-12"), 2, 3, now, by_test));
 
   auto is_not_found = [](const auto& result) { return failed_with(result, errc::not_found); };
   CHECK(is_not_found(s.get_advertiser("nobody")));
   CHECK(is_not_found(s.list_months("nobody")));
   CHECK(is_not_found(s.get_month("nobody", ym("2024-12"))));
   CHECK(is_not_found(s.get_month("known", ym("2020-01"))));
-  CHECK(is_not_found(s.set_active("nobody", false, "why", now)));
+  CHECK(is_not_found(s.set_active("nobody", false, "why", now, by_test)));
   CHECK(is_not_found(s.update_advertiser_progress("nobody", advertiser_type::existing,
                                                   std::nullopt, std::nullopt, true, now)));
-  CHECK(is_not_found(s.manual_retry("nobody", ym("2024-12"), now)));
-  CHECK(is_not_found(s.manual_retry("known", ym("2020-01"), now)));
+  CHECK(is_not_found(s.manual_retry("nobody", ym("2024-12"), now, by_test)));
+  CHECK(is_not_found(s.manual_retry("known", ym("2020-01"), now, by_test)));
   CHECK(is_not_found(s.list_attempts("nobody", ym("2024-12"))));
   CHECK(is_not_found(s.list_attempts("known", ym("2020-01"))));
 
@@ -148,9 +148,9 @@ TEST_CASE("deactivating stores the first reason and activating clears it") {
   FOR_EACH_BACKEND(db);
   auto& s = db->main();
   auto t0 = at(ym("2024-12"));
-  must(s.create_advertiser(make("adv-1"), ym("2024-12"), 24, 3, t0));
+  must(s.create_advertiser(make("adv-1"), ym("2024-12"), 24, 3, t0, by_test));
 
-  must(s.set_active("adv-1", false, "2024-03 failed after 3 retries", t0 + 1h));
+  must(s.set_active("adv-1", false, "2024-03 failed after 3 retries", t0 + 1h, by_test));
   auto off = must(s.get_advertiser("adv-1"));
   CHECK_FALSE(off.active);
   CHECK(off.deactivation_reason == "2024-03 failed after 3 retries");
@@ -159,10 +159,10 @@ TEST_CASE("deactivating stores the first reason and activating clears it") {
   CHECK(must(s.list_advertisers(false)).size() == 1);
 
   // The first cause stays: an operator's later switch-off must not hide it.
-  must(s.set_active("adv-1", false, "deactivated by an operator", t0 + 90min));
+  must(s.set_active("adv-1", false, "deactivated by an operator", t0 + 90min, by_test));
   CHECK(must(s.get_advertiser("adv-1")).deactivation_reason == "2024-03 failed after 3 retries");
 
-  must(s.set_active("adv-1", true, "ignored when activating", t0 + 2h));
+  must(s.set_active("adv-1", true, "ignored when activating", t0 + 2h, by_test));
   auto on = must(s.get_advertiser("adv-1"));
   CHECK(on.active);
   CHECK(on.deactivation_reason.empty());
@@ -175,8 +175,8 @@ TEST_CASE("advertisers are listed by id, the inactive ones only when asked for")
   auto& s = db->main();
   auto now = at(ym("2024-12"));
   for (auto id : {"c-3", "a-1", "b-2"})
-    must(s.create_advertiser(make(id, advertiser_type::existing), ym("2024-12"), 24, 3, now));
-  must(s.set_active("b-2", false, "operator", now));
+    must(s.create_advertiser(make(id, advertiser_type::existing), ym("2024-12"), 24, 3, now, by_test));
+  must(s.set_active("b-2", false, "operator", now, by_test));
 
   auto all = must(s.list_advertisers(false));
   REQUIRE(all.size() == 3);
@@ -194,11 +194,11 @@ TEST_CASE("advertiser counts split by type and by active") {
   auto& s = db->main();
   auto now = at(ym("2024-12"));
   for (auto id : {"n1", "n2", "n3"})
-    must(s.create_advertiser(make(id), ym("2024-12"), 2, 3, now));
+    must(s.create_advertiser(make(id), ym("2024-12"), 2, 3, now, by_test));
   for (auto id : {"e1", "e2"})
-    must(s.create_advertiser(make(id, advertiser_type::existing), ym("2024-12"), 2, 3, now));
-  must(s.set_active("n3", false, "x", now));
-  must(s.set_active("e2", false, "x", now));
+    must(s.create_advertiser(make(id, advertiser_type::existing), ym("2024-12"), 2, 3, now, by_test));
+  must(s.set_active("n3", false, "x", now, by_test));
+  must(s.set_active("e2", false, "x", now, by_test));
 
   auto counts = must(s.count_advertisers());
   CHECK(counts.new_active == 2);
@@ -211,7 +211,7 @@ TEST_CASE("repairing an advertiser's progress sets its type, cursor and last com
   FOR_EACH_BACKEND(db);
   auto& s = db->main();
   auto t0 = at(ym("2024-12"));
-  must(s.create_advertiser(make("adv-1"), ym("2024-12"), 24, 3, t0));
+  must(s.create_advertiser(make("adv-1"), ym("2024-12"), 24, 3, t0, by_test));
 
   must(s.update_advertiser_progress("adv-1", advertiser_type::existing, ym("2024-12"),
                                     ym("2024-11"), true, t0 + 1min));
@@ -246,8 +246,8 @@ TEST_CASE("names and reasons with SQL metacharacters and unicode are stored verb
   for (size_t i = 0; i < names.size(); ++i)
     must(s.create_advertiser(make("adv-" + std::to_string(i), advertiser_type::new_advertiser,
                                   names[i]),
-                             ym("2024-12"), 1, 3, now));
-  must(s.set_active("adv-0", false, names[1], now));
+                             ym("2024-12"), 1, 3, now, by_test));
+  must(s.set_active("adv-0", false, names[1], now, by_test));
 
   for (size_t i = 0; i < names.size(); ++i)
     CHECK(must(s.get_advertiser("adv-" + std::to_string(i))).name == names[i]);

@@ -12,7 +12,7 @@ TEST_CASE("a batch reports every item's outcome in input order, and losses do no
     create_new(s, id);
   REQUIRE(must(s.claim(claim_of("c", ym("2023-01"), 30), t0)).applied);
   REQUIRE(must(s.claim(claim_of("d", ym("2023-01"), 40), t0)).applied);
-  must(s.set_active("b", false, "off", t0));
+  must(s.set_active("b", false, "off", t0, by_test));
 
   std::vector<transition> batch{
     claim_of("a", ym("2023-01"), 10),                  // wins

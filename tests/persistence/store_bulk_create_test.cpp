@@ -44,7 +44,7 @@ TEST_CASE("a bulk creation stores advertisers, their backfill months and their e
   requests.insert(requests.end(), existing.begin(), existing.end());
   auto events = events_of("new-0", 24);
 
-  CHECK(must(s.create_advertisers(requests, ym("2024-12"), 24, 3, t0, events)) == 5);
+  CHECK(must(s.create_advertisers(requests, ym("2024-12"), 24, 3, t0, events, by_test)) == 5);
 
   auto fresh = must(s.get_advertiser("new-1"));
   CHECK(fresh.type == advertiser_type::new_advertiser);
@@ -73,7 +73,7 @@ TEST_CASE("a bulk creation of thousands of advertisers is one transaction") {
   auto requests = many("adv-", 12000, advertiser_type::existing);
   auto backfilling = many("bf-", 500, advertiser_type::new_advertiser);
   requests.insert(requests.end(), backfilling.begin(), backfilling.end());
-  CHECK(must(s.create_advertisers(requests, ym("2024-12"), 24, 3, t0, {})) == 12500);
+  CHECK(must(s.create_advertisers(requests, ym("2024-12"), 24, 3, t0, {}, by_test)) == 12500);
   auto counts = must(s.count_advertisers());
   CHECK(counts.existing_active == 12000);
   CHECK(counts.new_active == 500);
@@ -84,10 +84,10 @@ TEST_CASE("a bulk creation with one id that exists changes nothing") {
   FOR_EACH_BACKEND(db);
   auto& s = db->main();
   must(s.create_advertiser({"taken", "first", advertiser_type::existing}, ym("2024-12"), 24, 3,
-                           t0));
+                           t0, by_test));
   auto requests = many("adv-", 50, advertiser_type::new_advertiser);
   requests.push_back({"taken", "second", advertiser_type::new_advertiser});
-  auto result = s.create_advertisers(requests, ym("2024-12"), 24, 3, t0, events_of("adv-0", 3));
+  auto result = s.create_advertisers(requests, ym("2024-12"), 24, 3, t0, events_of("adv-0", 3), by_test);
   REQUIRE(failed_with(result, errc::conflict));
   CHECK(result.error().message.find("taken") != std::string::npos);
   CHECK(must(s.list_advertisers(false)).size() == 1);
@@ -101,16 +101,16 @@ TEST_CASE("a bulk creation naming one id twice, or an invalid one, changes nothi
   auto& s = db->main();
   auto twice = many("adv-", 5, advertiser_type::new_advertiser);
   twice.push_back({"adv-3", "again", advertiser_type::existing});
-  auto repeated = s.create_advertisers(twice, ym("2024-12"), 24, 3, t0, events_of("adv-0", 1));
+  auto repeated = s.create_advertisers(twice, ym("2024-12"), 24, 3, t0, events_of("adv-0", 1), by_test);
   REQUIRE(failed_with(repeated, errc::conflict));
   CHECK(repeated.error().message.find("adv-3") != std::string::npos);
 
   auto invalid = many("ok-", 5, advertiser_type::existing);
   invalid.push_back({"not valid!", "bad", advertiser_type::existing});
-  CHECK(failed_with(s.create_advertisers(invalid, ym("2024-12"), 24, 3, t0, {}),
+  CHECK(failed_with(s.create_advertisers(invalid, ym("2024-12"), 24, 3, t0, {}, by_test),
                     errc::invalid_argument));
   CHECK(failed_with(s.create_advertisers(many("m-", 2, advertiser_type::new_advertiser),
-                                         ym("2024-12"), 0, 3, t0, {}),
+                                         ym("2024-12"), 0, 3, t0, {}, by_test),
                     errc::invalid_argument));
 
   CHECK(must(s.list_advertisers(false)).empty());
@@ -120,6 +120,6 @@ TEST_CASE("a bulk creation naming one id twice, or an invalid one, changes nothi
 TEST_CASE("an empty bulk creation stores nothing and succeeds") {
   FOR_EACH_BACKEND(db);
   auto& s = db->main();
-  CHECK(must(s.create_advertisers({}, ym("2024-12"), 24, 3, t0, {})) == 0);
+  CHECK(must(s.create_advertisers({}, ym("2024-12"), 24, 3, t0, {}, by_test)) == 0);
   CHECK(must(s.list_advertisers(false)).empty());
 }

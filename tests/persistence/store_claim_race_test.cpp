@@ -14,7 +14,7 @@ TEST_CASE("of two connections claiming the same month at once exactly one wins, 
   constexpr int rounds = 1000;
   auto now = at(ym("2024-12"));
   must(db->main().create_advertiser({"racer", "", advertiser_type::existing}, ym("2024-12"), 24,
-                                    3, now));
+                                    3, now, by_test));
 
   struct result {
     bool applied = false;

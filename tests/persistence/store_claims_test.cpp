@@ -143,7 +143,7 @@ TEST_CASE("refreshing a COMPLETED month that needed retries starts again with al
 TEST_CASE("a claim with create_if_missing inserts the month PENDING first") {
   FOR_EACH_BACKEND(db);
   auto& s = db->main();
-  must(s.create_advertiser({"adv-old", "", advertiser_type::existing}, ym("2024-12"), 24, 3, t0));
+  must(s.create_advertiser({"adv-old", "", advertiser_type::existing}, ym("2024-12"), 24, 3, t0, by_test));
 
   auto plain = must(s.claim(claim_of("adv-old", ym("2024-12"), 1), t0));
   CHECK_FALSE(plain.applied);
@@ -171,7 +171,7 @@ TEST_CASE("claims on a deactivated advertiser lose until it is activated") {
   FOR_EACH_BACKEND(db);
   auto& s = db->main();
   create_new(s, "adv-1");
-  must(s.set_active("adv-1", false, "operator said so", t0));
+  must(s.set_active("adv-1", false, "operator said so", t0, by_test));
 
   auto lost = must(s.claim(claim_of("adv-1", ym("2023-01"), 1), t0 + 1s));
   CHECK_FALSE(lost.applied);
@@ -180,7 +180,7 @@ TEST_CASE("claims on a deactivated advertiser lose until it is activated") {
   CHECK(must(s.get_month("adv-1", ym("2023-01"))).status == month_status::pending);
   CHECK(must(s.list_attempts("adv-1", ym("2023-01"))).empty());
 
-  must(s.set_active("adv-1", true, "", t0 + 2s));
+  must(s.set_active("adv-1", true, "", t0 + 2s, by_test));
   CHECK(must(s.claim(claim_of("adv-1", ym("2023-01"), 2), t0 + 3s)).applied);
 }
 
@@ -255,7 +255,7 @@ TEST_CASE("completing a month records its counts, closes it when asked and advan
   CHECK(refused.code == errc::conflict);
   REQUIRE(must(s.claim(claim_of("adv-1", ym("2023-03"), 4), t0 + 6s)).applied);
   REQUIRE(must(s.complete(completion_of("adv-1", ym("2023-03"), 4), t0 + 7s)).applied);
-  REQUIRE(s.manual_retry("adv-1", m, t0 + 8s));
+  REQUIRE(s.manual_retry("adv-1", m, t0 + 8s, by_test));
   REQUIRE(must(s.claim(claim_of("adv-1", m, 5), t0 + 8s)).applied);
   REQUIRE(must(s.complete(completion_of("adv-1", m, 5, 1300), t0 + 9s)).applied);
   CHECK(must(s.get_month("adv-1", m)).closed);

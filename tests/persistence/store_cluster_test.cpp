@@ -318,7 +318,7 @@ TEST_CASE("of two PostgreSQL nodes taking leases at once no advertiser goes to b
   std::vector<new_advertiser> many;
   for (int i = 0; i < 300; ++i)
     many.push_back({"adv-" + std::to_string(i), "", advertiser_type::existing});
-  must(s.create_advertisers(many, ym("2024-12"), 24, 3, t0, {}));
+  must(s.create_advertisers(many, ym("2024-12"), 24, 3, t0, {}, by_test));
   std::array<std::vector<advertiser_lease>, 2> got;
   std::barrier start_line{2};
   std::array<std::unique_ptr<store>, 2> nodes{registered(*db, "node-0", t0),

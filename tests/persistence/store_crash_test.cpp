@@ -193,7 +193,7 @@ TEST_CASE("a store process killed at random moments leaves every transaction who
     ids.push_back("crash-" + std::to_string(i));
     // A third may fail for good after one retry, so deactivation happens too.
     must(s.create_advertiser({ids.back(), "", advertiser_type::new_advertiser}, last_month,
-                             backfill_months, i % 3 == 0 ? 1 : 3, now));
+                             backfill_months, i % 3 == 0 ? 1 : 3, now, by_test));
   }
 
   auto app = "crash_child_" + std::to_string(::getpid());

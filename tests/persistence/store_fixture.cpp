@@ -82,7 +82,7 @@ year_month ym(std::string_view text) {
 
 void create_new(store& s, const std::string& id, int months, int max_retries) {
   must(s.create_advertiser({id, "", advertiser_type::new_advertiser}, ym("2024-12"), months,
-                           max_retries, t0));
+                           max_retries, t0, by_test));
 }
 
 std::unique_ptr<test_database> test_database::create(const std::string& backend) {

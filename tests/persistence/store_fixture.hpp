@@ -18,6 +18,9 @@
 
 namespace cdp::test {
 
+/// Who the contract tests' changes are audited as.
+inline const audit_note by_test{"test", "", "test-node"};
+
 /// A throwaway database of one backend for one test case: a temporary SQLite
 /// file, or a schema of its own in the PostgreSQL of CDPBATCH_TEST_PG_URL
 /// (ctest runs test cases as parallel processes, so each needs its own).

@@ -24,7 +24,7 @@ TEST_CASE("an import creates new ids as a creation does, with their active flag"
   auto& s = db->main();
   std::vector<import_row> rows{row(2, "imp-new", is_new), row(3, "imp-old", existing),
                                row(4, "imp-off", existing, false)};
-  auto out = must(s.import_advertisers(rows, ym("2024-12"), 24, 3, t0, false));
+  auto out = must(s.import_advertisers(rows, ym("2024-12"), 24, 3, t0, false, by_test));
   CHECK(out.created == 3);
   CHECK(out.skipped == 0);
   CHECK(out.refused.empty());
@@ -48,11 +48,11 @@ TEST_CASE("an import skips an id that exists with the same type and refuses one 
   FOR_EACH_BACKEND(db);
   auto& s = db->main();
   create_new(s, "was-new");
-  must(s.create_advertiser({"was-old", "old", existing}, ym("2024-12"), 24, 3, t0));
-  must(s.set_active("was-old", false, "deactivated by an operator", t0));
+  must(s.create_advertiser({"was-old", "old", existing}, ym("2024-12"), 24, 3, t0, by_test));
+  must(s.set_active("was-old", false, "deactivated by an operator", t0, by_test));
   std::vector<import_row> rows{row(2, "was-new", is_new), row(3, "was-old", existing),
                                row(4, "was-new", existing, false), row(5, "brand-new", existing)};
-  auto out = must(s.import_advertisers(rows, ym("2024-12"), 24, 3, t0, false));
+  auto out = must(s.import_advertisers(rows, ym("2024-12"), 24, 3, t0, false, by_test));
   CHECK(out.created == 1);
   CHECK(out.skipped == 2);
   REQUIRE(out.refused.size() == 1);
@@ -70,9 +70,9 @@ TEST_CASE("a NEW advertiser whose backfill is done is skipped by the same import
   FOR_EACH_BACKEND(db);
   auto& s = db->main();
   std::vector<import_row> rows{row(2, "done", is_new)};
-  must(s.import_advertisers(rows, ym("2024-12"), 2, 3, t0, false));
+  must(s.import_advertisers(rows, ym("2024-12"), 2, 3, t0, false, by_test));
   must(s.update_advertiser_progress("done", existing, ym("2024-12"), ym("2024-12"), true, t0));
-  auto again = must(s.import_advertisers(rows, ym("2024-12"), 2, 3, t0, false));
+  auto again = must(s.import_advertisers(rows, ym("2024-12"), 2, 3, t0, false, by_test));
   CHECK(again.created == 0);
   CHECK(again.skipped == 1);
   CHECK(again.refused.empty());
@@ -86,7 +86,7 @@ TEST_CASE("an import dry run decides as the import would and writes nothing") {
   auto months = count(*db, "advertiser_processing_states");
   std::vector<import_row> rows{row(2, "there", is_new), row(3, "there", existing),
                                row(4, "dry-1", is_new), row(5, "dry-1", is_new)};
-  auto out = must(s.import_advertisers(rows, ym("2024-12"), 24, 3, t0, true));
+  auto out = must(s.import_advertisers(rows, ym("2024-12"), 24, 3, t0, true, by_test));
   CHECK(out.created == 1);
   CHECK(out.skipped == 2);
   CHECK(out.refused.size() == 1);
@@ -101,15 +101,15 @@ TEST_CASE("an import transaction takes at most 1,000 valid rows, else changes no
   std::vector<import_row> rows;
   for (size_t i = 0; i <= import_chunk_rows; ++i)
     rows.push_back(row(static_cast<int64_t>(i + 2), "many-" + std::to_string(i), existing));
-  auto too_many = s.import_advertisers(rows, ym("2024-12"), 24, 3, t0, false);
+  auto too_many = s.import_advertisers(rows, ym("2024-12"), 24, 3, t0, false, by_test);
   REQUIRE_FALSE(too_many);
   CHECK(too_many.error().code == errc::invalid_argument);
   rows.pop_back();
   rows.back().advertiser_id = "bad id";
-  auto invalid = s.import_advertisers(rows, ym("2024-12"), 24, 3, t0, false);
+  auto invalid = s.import_advertisers(rows, ym("2024-12"), 24, 3, t0, false, by_test);
   REQUIRE_FALSE(invalid);
   CHECK(invalid.error().message.find("row 1001") != std::string::npos);
   CHECK(count(*db, "advertisers") == 0);
   rows.pop_back();
-  CHECK(must(s.import_advertisers(rows, ym("2024-12"), 24, 3, t0, false)).created == 999);
+  CHECK(must(s.import_advertisers(rows, ym("2024-12"), 24, 3, t0, false, by_test)).created == 999);
 }

@@ -99,7 +99,7 @@ TEST_CASE("a probe is refused for an active advertiser and for a month with retr
   CHECK_FALSE(active.applied);
   CHECK_THAT(active.message, Catch::Contains("not probed"));
 
-  must(s.set_active("adv-1", false, "deactivated by an operator", t0 + 2h));
+  must(s.set_active("adv-1", false, "deactivated by an operator", t0 + 2h, by_test));
   auto retries_left = must(s.claim(probe_of(3), t0 + 3h));
   CHECK_FALSE(retries_left.applied);
   CHECK_THAT(retries_left.message, Catch::Contains("only a FAILED month with no retries left"));

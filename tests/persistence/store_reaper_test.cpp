@@ -15,7 +15,7 @@ constexpr std::array<std::chrono::milliseconds, 3> delays{1min, 2min, 4min};
 
 void create(store& s, const std::string& id) {
   must(s.create_advertiser({id, "", advertiser_type::existing}, *year_month::parse("2024-12"),
-                           24, 3, now - 24h));
+                           24, 3, now - 24h, by_test));
 }
 
 /// Claims `id`'s 2024-12 at `started`, after `retries` failed attempts.

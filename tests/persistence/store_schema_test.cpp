@@ -87,7 +87,7 @@ TEST_CASE("the SQLite write-ahead log stays bounded under a stream of commits") 
   auto& s = db->main();
   for (int i = 0; i < 3000; ++i)
     REQUIRE(s.create_advertiser({"adv-" + std::to_string(i), "n", advertiser_type::existing},
-                                ym("2024-12"), 24, 3, t0));
+                                ym("2024-12"), 24, 3, t0, by_test));
   // Each commit appends pages; checkpoints must keep recycling the log
   // (SQLite's default: about 1000 pages, 4 MiB).
   auto wal = std::filesystem::path{db->url().substr(std::string{"sqlite://"}.size())}.string()

@@ -15,14 +15,14 @@ namespace {
 void one_of_each(store& s) {
   create_new(s, "n", 3);
   create_new(s, "b", 3);
-  must(s.create_advertiser({"l", "", advertiser_type::existing}, ym("2024-12"), 3, 3, t0));
+  must(s.create_advertiser({"l", "", advertiser_type::existing}, ym("2024-12"), 3, 3, t0, by_test));
   create_new(s, "d", 3);
   create_new(s, "x", 3);
   must(s.claim(claim_of("b", ym("2024-10"), 1), t0));
   must(s.complete(completion_of("b", ym("2024-10"), 1), t0 + 1s));
   must(s.claim(claim_of("d", ym("2024-10"), 2), t0));
   must(s.fail(failure_of("d", ym("2024-10"), 2, "boom", t0 + 1min), t0 + 1s));
-  must(s.set_active("x", false, "by hand", t0));
+  must(s.set_active("x", false, "by hand", t0, by_test));
 }
 
 std::map<std::string, lifecycle> stages(const advertiser_page& page) {

@@ -160,11 +160,18 @@ TEST_CASE("the operator's page shows what the API says and its buttons do what t
     fresh_round(b);
     CHECK(d.dump() == before);
     // Confirmed, the store holds what the API's deactivate writes.
+    // Confirmed without a reason, the dialog stays: a deactivation says why.
     b.click("#act-deactivate");
     REQUIRE(api_daemon::eventually([&] { return b.shown("#confirm"); }));
     b.click("#confirm-ok");
+    CHECK(b.shown("#confirm"));
+    b.type("#confirm-reason", "spam traffic");
+    b.click("#confirm-ok");
     REQUIRE(api_daemon::eventually([&] { return !active_in_store(d, "B"); }));
-    CHECK(d.get(v2 + "/advertisers/B").doc["deactivationReason"] == "deactivated by an operator");
+    auto detail = d.get(v2 + "/advertisers/B").doc;
+    CHECK(detail["deactivationReason"] == "deactivated by default: spam traffic");
+    CHECK(detail["recentActions"][0]["action"] == "deactivate");
+    CHECK(detail["recentActions"][0]["reason"] == "spam traffic");
     REQUIRE(api_daemon::eventually([&] { return b.shown("#act-activate"); }));
 
     // A refusal shows the API's own words and changes nothing.
@@ -176,8 +183,11 @@ TEST_CASE("the operator's page shows what the API says and its buttons do what t
     b.click("#act-activate");
     REQUIRE(api_daemon::eventually([&] { return b.shown("#confirm"); }));
     b.click("#confirm-ok");
-    REQUIRE(api_daemon::eventually([&] { return b.shown("#banner"); }));
-    CHECK(b.text("#banner-text").find(refused.doc["detail"].get<std::string>()) != std::string::npos);
+    // The banner may still show the deactivation's answer until the refusal's comes.
+    auto detail_text = refused.doc["detail"].get<std::string>();
+    REQUIRE(api_daemon::eventually([&] {
+      return b.shown("#banner") && b.text("#banner-text").find(detail_text) != std::string::npos;
+    }));
     CHECK(d.dump() == before);
     b.screenshot(shots() / "refused-activate.png");
     // The browser reports the 409 it was given, and nothing else.
