@@ -1,8 +1,10 @@
 // The crash test's victim (not a test itself): drives every active
 // advertiser's backfill through claims, completions and failures in batches,
 // deciding each step from what the store holds, so it carries on after any
-// kill. store_crash_test.cpp kills it at random moments and checks that the
-// store shows every transaction either whole or not at all.
+// kill. Between batches it switches the advertiser `crash::toggled` on or off
+// as an operator would (audited). store_crash_test.cpp kills it at random
+// moments and checks that the store shows every transaction either whole or
+// not at all, audit rows included.
 //
 //   crash_child STORE_URL OWNER MAX_SECONDS
 //
@@ -88,6 +90,16 @@ void plan_step(const std::vector<month_state>& months, const std::string& owner,
   batch.push_back(failed);
 }
 
+/// One operator switch of `crash::toggled`, at a time after its last change.
+status toggle(store& s) {
+  auto who = s.get_advertiser(crash::toggled);
+  if (!who)
+    return who.error().code == errc::not_found ? ok : status{who.error()};
+  auto now = std::max(wall_now(), who->updated_at + std::chrono::milliseconds{1});
+  return s.set_active(crash::toggled, !who->active, "switched by the crash child", now,
+                      {"crash-operator", "a switch", "crash-node"});
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -153,6 +165,10 @@ int main(int argc, char** argv) {
         std::cerr << "crash_child: a transition did not apply: " << outcome.message << "\n";
         return 3;
       }
+    if (auto switched = toggle(s); !switched) {
+      std::cerr << "crash_child: " << switched.error().message << "\n";
+      return 2;
+    }
     std::cout << '.' << std::flush;
   }
   return 4;

@@ -21,4 +21,8 @@ inline std::string deactivation_for(year_month month, int64_t lease_token) {
   return month.to_string() + " exhausted its retries, lease " + std::to_string(lease_token);
 }
 
+/// The advertiser an operator switches on and off between the batches; each
+/// switch and its audit row must be stored together.
+inline const std::string toggled = "toggled";
+
 } // namespace cdp::crash

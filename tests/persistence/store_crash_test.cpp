@@ -180,11 +180,44 @@ void check_advertiser(store& s, const std::string& id, int64_t& completed_total)
   CHECK(who.active == !exhausted_reason.has_value());
   if (exhausted_reason)
     CHECK(who.deactivation_reason == *exhausted_reason);
+  // The engine's deactivation was audited in its failure's transaction: one
+  // row exactly when the advertiser is deactivated.
+  audit_filter f;
+  f.advertiser_id = id;
+  auto rows = must(s.page_audit(f)).entries;
+  std::erase_if(rows, [](const audit_entry& e) { return e.who != engine_caller; });
+  REQUIRE(rows.size() == (exhausted_reason ? 1u : 0u));
+  if (exhausted_reason) {
+    CHECK(rows[0].action == audit_action::deactivate);
+    CHECK(rows[0].reason == *exhausted_reason);
+    CHECK(rows[0].at == who.updated_at);
+  }
+}
+
+/// The operator's switches: the latest audit row is the advertiser's latest
+/// change, and the switches alternate.
+int check_toggled(store& s) {
+  auto who = must(s.get_advertiser(crash::toggled));
+  audit_filter f;
+  f.advertiser_id = crash::toggled;
+  f.limit = 1000;
+  auto rows = must(s.page_audit(f)).entries;
+  std::erase_if(rows, [](const audit_entry& e) { return e.action == audit_action::create; });
+  if (rows.empty()) {
+    CHECK(who.active);
+    return 0;
+  }
+  CHECK(rows[0].at == who.updated_at);
+  CHECK(rows[0].action == (who.active ? audit_action::activate : audit_action::deactivate));
+  for (size_t i = 1; i < rows.size(); ++i)
+    CHECK(rows[i].action != rows[i - 1].action);
+  CHECK(rows.back().action == audit_action::deactivate);
+  return static_cast<int>(rows.size());
 }
 
 } // namespace
 
-TEST_CASE("a store process killed at random moments leaves every transaction whole or absent") {
+TEST_CASE("a store process killed at random moments leaves every transaction whole or absent, its audit rows with it") {
   FOR_EACH_BACKEND(db);
   auto& s = db->main();
   std::vector<std::string> ids;
@@ -195,6 +228,9 @@ TEST_CASE("a store process killed at random moments leaves every transaction who
     must(s.create_advertiser({ids.back(), "", advertiser_type::new_advertiser}, last_month,
                              backfill_months, i % 3 == 0 ? 1 : 3, now, by_test));
   }
+  must(s.create_advertiser({crash::toggled, "", advertiser_type::existing}, last_month,
+                           backfill_months, 3, now, by_test));
+  int switches = 0;
 
   auto app = "crash_child_" + std::to_string(::getpid());
   auto child_url = db->url();
@@ -229,7 +265,9 @@ TEST_CASE("a store process killed at random moments leaves every transaction who
     completed = 0;
     for (const auto& id : ids)
       check_advertiser(s, id, completed);
+    switches = check_toggled(s);
   }
   CHECK((kills >= 3 || finished));
   CHECK(completed > 0);
+  CHECK(switches > 0);
 }
