@@ -99,13 +99,7 @@ expected<audit_page> postgres_store::page_audit(const audit_filter& filter) {
                             audit_at);
     if (!rows)
       return std::move(rows).error();
-    audit_page page;
-    page.entries = std::move(*rows);
-    if (page.entries.size() > static_cast<size_t>(filter.limit)) {
-      page.entries.pop_back();
-      page.next = page.entries.back().seq;
-    }
-    return page;
+    return audit_page_of(std::move(*rows), filter.limit);
   });
 }
 

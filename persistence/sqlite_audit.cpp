@@ -1,5 +1,6 @@
 // The audit trail: rows written inside the transaction of the change they
 // record, refusals on their own, pages newest first, and the retention cut.
+#include "persistence/sqlite_rows.hpp"
 #include "persistence/sqlite_store_impl.hpp"
 
 namespace cdp::sqlite {
@@ -78,14 +79,7 @@ expected<audit_page> sqlite_store::page_audit(const audit_filter& filter) {
     q.bind(1, filter.since).bind(2, filter.before).bind(3, filter.limit + 1);
     if (!filter.advertiser_id.empty())
       q.bind(4, filter.advertiser_id);
-    audit_page page;
-    while (q.step())
-      page.entries.push_back(read_audit(q));
-    if (page.entries.size() > static_cast<size_t>(filter.limit)) {
-      page.entries.pop_back();
-      page.next = page.entries.back().seq;
-    }
-    return page;
+    return audit_page_of(read_all(q, read_audit), filter.limit);
   });
 }
 

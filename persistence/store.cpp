@@ -56,6 +56,16 @@ import_outcome outcome_of(import_plan& plan) {
   return out;
 }
 
+audit_page audit_page_of(std::vector<audit_entry> rows, int limit) {
+  audit_page page;
+  page.entries = std::move(rows);
+  if (page.entries.size() > static_cast<size_t>(limit)) {
+    page.entries.pop_back();
+    page.next = page.entries.back().seq;
+  }
+  return page;
+}
+
 failure import_refusal_failure(const import_refusal& r) {
   return make_failure(errc::conflict, "row " + std::to_string(r.row) + ": " + r.reason);
 }

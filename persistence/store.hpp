@@ -390,6 +390,10 @@ status validate_import(std::span<const import_row> rows, int backfill_months, in
 /// What an import transaction reports of its plan (its refusals move into it).
 import_outcome outcome_of(import_plan& plan);
 
+/// The page of `rows`, read with one row more than `limit` asked for: that
+/// extra row says an older page follows (from the last seq shown).
+audit_page audit_page_of(std::vector<audit_entry> rows, int limit);
+
 /// A refused import row as its audit row's error: the row and the reason.
 failure import_refusal_failure(const import_refusal& r);
 
