@@ -222,6 +222,7 @@ advertiser_activity activity_of(const advertiser_state& st, int64_t ahead) {
     a.month = st.in_flight->what.month;
     a.attempt = st.in_flight->number;
     a.since = st.in_flight->started_at;
+    a.probe = st.in_flight->what.reason == run_reason::probe;
   }
   switch (m.phase) {
     case advertiser_phase::idle: {

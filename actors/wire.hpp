@@ -133,7 +133,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, advertiser_activity& x) {
   return f(caf::meta::type_name("advertiser_activity"), x.advertiser_id, x.now,
            wire::opt(x.month), x.attempt, x.max_attempts, wire::opt(x.since),
-           wire::opt(x.until), x.ahead, x.explanation);
+           wire::opt(x.until), x.ahead, x.explanation, x.probe);
 }
 
 template <class Inspector>

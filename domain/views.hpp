@@ -125,6 +125,8 @@ struct advertiser_activity {
   int64_t ahead = -1;
   /// One line as the actor sees it.
   std::string explanation;
+  /// The running attempt is a half-open probe of a deactivated advertiser.
+  bool probe = false;
 };
 
 std::string_view to_string(advertiser_activity::phase p);

@@ -93,7 +93,9 @@ std::string clock_time(timestamp t, timestamp now) {
 std::string why_not_running(const why_context& ctx) {
   const auto& a = ctx.activity;
   if (!ctx.who.active && a.now == phase::running) {
-    auto text = "probing " + month_of(a);
+    // An operator may switch it off under a running attempt: that one ends,
+    // nothing follows, and it is no probe.
+    auto text = (a.probe ? "probing " : "finishing ") + month_of(a);
     if (a.since)
       text += " since " + clock_time(*a.since, ctx.now);
     return text + " (" + deactivated(ctx.who, ctx.months) + ")";

@@ -143,7 +143,19 @@ TEST_CASE("why: a probe in flight says so") {
   running.now = advertiser_activity::phase::running;
   running.month = ym("2023-03");
   running.since = t0 + 1h;
+  running.probe = true;
   why_context ctx{s.who, s.months, running, std::nullopt, t0 + 1h + 3s, "node-a"};
   CHECK(why_not_running(ctx)
         == "probing 2023-03 since 01:00:00 (deactivated: 2023-03 failed 4 times: source down)");
+}
+
+TEST_CASE("why: an attempt running when the operator switched it off is finishing, not probing") {
+  scenario s;
+  s.who.deactivation_reason = "deactivated by ops: spam traffic";
+  advertiser_activity running;
+  running.now = advertiser_activity::phase::running;
+  running.month = ym("2023-03");
+  running.since = t0 + 1h;
+  why_context ctx{s.who, s.months, running, std::nullopt, t0 + 1h + 3s, "node-a"};
+  CHECK(why_not_running(ctx).starts_with("finishing 2023-03 since 01:00:00 (deactivated: "));
 }
