@@ -100,7 +100,8 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
     e.operator_readers.push_back(
       sys.spawn<caf::detached>(store_reader, cfg.store.url, store, operator_reading));
   operator_settings desk;
-  desk.token = cfg.http.token;
+  desk.tokens = api_tokens(cfg);
+  desk.roles = cfg.admin.roles;
   desk.node_id = options.node_id;
   desk.clk = options.clk;
   desk.probe = cfg.probe;

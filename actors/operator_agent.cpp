@@ -178,18 +178,19 @@ void deliver_failure(self_ptr self, caf::typed_response_promise<T> promise, audi
                   relayed);
 }
 
-/// Who makes a change: the caller whose token matched, with their checked
-/// reason (required for some changes). A refused token is recorded as
-/// `unauthenticated_caller`.
+/// Who makes a change: the caller their token (or certificate) names, if
+/// their role lets them, with their checked reason (required for some
+/// changes). A refused token is recorded as `unauthenticated_caller`.
 expected<audit_note> caller_of(self_ptr self, const operator_call& call, bool reason_required,
                                audit_note& shown) {
   const auto& c = cfg(self);
   shown = {unauthenticated_caller, "", c.node_id};
-  if (!token_matches(c.token, call.token))
-    return make_failure(errc::unauthorized,
-                        "this call changes the engine and needs the API token: send "
-                        "'Authorization: Bearer <http.token>'");
-  shown.who = c.token.empty() ? anonymous_caller : default_caller;
+  auto who = identify(c.tokens, call.token);
+  if (!who)
+    return unknown_token();
+  shown.who = who->name;
+  if (!may_change(*who))
+    return forbidden_change(*who);
   auto reason = parse_reason(call.reason, reason_required);
   if (!reason)
     return std::move(reason).error();

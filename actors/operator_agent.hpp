@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actors/interfaces.hpp"
+#include "domain/access.hpp"
 #include "domain/clock.hpp"
 #include "domain/probe.hpp"
 #include "runtime/write_health.hpp"
@@ -15,8 +16,11 @@ namespace cdp {
 
 /// What the operator actor asks and how long it waits.
 struct operator_settings {
-  /// http.token (or CDPBATCH_API_TOKEN); empty: mutations need none.
-  std::string token;
+  /// http.token and [[api.tokens]] (config api_tokens()); none: every
+  /// caller is anonymous and may change.
+  std::vector<api_token> tokens;
+  /// admin.roles: the roles of consoles' certificate subjects.
+  subject_roles roles;
   /// This daemon's node id, to tell its own running months from others'.
   std::string node_id;
   std::shared_ptr<const clock> clk;

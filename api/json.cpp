@@ -209,6 +209,7 @@ http_error http_error_of(errc code) {
   switch (code) {
     case errc::invalid_argument: return {400, "bad_request"};
     case errc::unauthorized: return {401, "unauthorized"};
+    case errc::forbidden: return {403, "forbidden"};
     case errc::not_found: return {404, "not_found"};
     case errc::conflict: return {409, "conflict"};
     case errc::timeout:

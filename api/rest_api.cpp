@@ -227,8 +227,11 @@ struct rest_api::impl {
     // prompt until its token is accepted, even on loopback where reads are
     // open. A 200 either way: a refused token is an answer, not an error.
     add("GET", "auth", at("/auth"), [this](call& c) {
-      send_json(c.res, 200, {{"tokenRequired", !settings.token.empty()},
-                             {"tokenAccepted", token_matches(settings.token, bearer_token(c.req))}});
+      auto who = identify(settings.tokens, bearer_token(c.req));
+      send_json(c.res, 200, {{"tokenRequired", !settings.tokens.empty()},
+                             {"tokenAccepted", who.has_value()},
+                             {"name", who ? json(who->name) : json(nullptr)},
+                             {"role", who ? json(to_string(who->granted)) : json(nullptr)}});
     }, access::open);
     add("GET", "status", at("/status"), [this](call& c) { reply<system_status>(c, 200, status_atom_v); });
     add("GET", "health", at("/health"), [this](call& c) {
@@ -387,6 +390,15 @@ struct rest_api::impl {
     return {found, allowed};
   }
 
+  /// Whether the caller's token lets them call `r`: a change needs an operate
+  /// token, a read off loopback any token; with none configured, all may.
+  bool admitted(const route& r, const httplib::Request& req) const {
+    if (r.who == access::open || (r.who == access::read && is_loopback(settings.host)))
+      return true;
+    auto who = identify(settings.tokens, bearer_token(req));
+    return who && (r.who == access::read || may_change(*who));
+  }
+
   void serve(const httplib::Request& req, httplib::Response& res, std::string_view body = {},
              const httplib::ContentReader* read = nullptr) {
     auto started = std::chrono::steady_clock::now();
@@ -404,15 +416,15 @@ struct rest_api::impl {
       res.set_header("Allow", list);
       send_error(res, 405, "method_not_allowed",
                  req.method.substr(0, 20) + " is not allowed here; use " + list);
-    } else if ((r->who == access::token || (r->who == access::read && !is_loopback(settings.host)))
-               && !token_matches(settings.token, bearer_token(req))) {
+    } else if (!admitted(*r, req)) {
       // Before the body is even parsed: without the token nothing is looked
       // at. A change is refused by the operator, which audits the refusal.
       if (r->refuse)
         r->refuse(c);
       else
         send_error(res, 401, "unauthorized",
-                   "off loopback every call needs 'Authorization: Bearer <http.token>'");
+                   "off loopback every call needs 'Authorization: Bearer <token>' (http.token "
+                   "or one of api.tokens)");
     } else {
       r->handle(c);
     }

@@ -6,11 +6,13 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "caf/actor_system.hpp"
 
 #include "actors/interfaces.hpp"
 #include "api/scrape_metrics.hpp"
+#include "domain/access.hpp"
 #include "domain/errors.hpp"
 
 namespace httplib {
@@ -25,8 +27,9 @@ struct rest_settings {
   /// http.listen's host and port (0: the OS picks one; `port()` tells it).
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
-  /// http.token: on a host other than loopback, GETs need it too.
-  std::string token;
+  /// http.token and [[api.tokens]]: changes need an operate one; on a host
+  /// other than loopback, GETs need one too. None: everyone may do all.
+  std::vector<api_token> tokens;
   /// How long one request waits for the operator before it answers 503.
   std::chrono::milliseconds ask_timeout = std::chrono::seconds{10};
   /// Bodies beyond this are refused with 413, unread.

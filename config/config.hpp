@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/access.hpp"
 #include "domain/probe.hpp"
 #include "domain/retry_policy.hpp"
 #include "domain/year_month.hpp"
@@ -80,6 +81,8 @@ struct config {
     /// api.allow_anonymous: an http.listen other than loopback with no
     /// token is refused at start unless this says it is meant.
     bool allow_anonymous = false;
+    /// [[api.tokens]]: named tokens with their roles, beside http.token.
+    std::vector<api_token> tokens;
   } api;
 
   /// audit.*
@@ -98,6 +101,8 @@ struct config {
     /// admin.connection_timeout: a peer silent this long, or still without
     /// a finished handshake, is dropped.
     std::chrono::milliseconds connection_timeout = std::chrono::seconds{30};
+    /// [admin.roles]: certificate subjects and their roles on the admin port.
+    subject_roles roles;
   } admin;
 
   struct log_section {
@@ -119,6 +124,10 @@ struct config {
   probe_policy probe;
 };
 
+/// Every API token: http.token as the operate token `default`, then
+/// [[api.tokens]]. Empty when none is configured.
+std::vector<api_token> api_tokens(const config& cfg);
+
 /// `host:port` split; port 0 lets the OS choose.
 struct listen_address {
   std::string host;
@@ -138,9 +147,15 @@ struct config_result {
   std::vector<std::string> errors;
 };
 
+/// Who reads the configuration. A client (cdpctl) has no use for the API's
+/// tokens, whose token_env variables live in the daemon's environment, so it
+/// skips [[api.tokens]] and [admin.roles].
+enum class config_reader { daemon, client };
+
 config_result load_config(const std::string& path,
                           const std::vector<std::string>& overrides,
-                          const config& defaults = {});
+                          const config& defaults = {},
+                          config_reader reader = config_reader::daemon);
 
 /// config.toml as shipped: every key at its default, with its comments.
 std::string_view default_config_text();

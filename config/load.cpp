@@ -9,9 +9,11 @@
 
 #include <toml++/toml.h>
 
+#include "config/access_keys.hpp"
 #include "config/config.hpp"
 #include "config/keys.hpp"
 #include "config/paths.hpp"
+#include "domain/audit.hpp"
 #include "domain/duration.hpp"
 #include "domain/utf8.hpp"
 
@@ -26,7 +28,17 @@ using errors = std::vector<std::string>;
 using origins = std::map<std::string, std::string, std::less<>>;
 
 void assign(config& cfg, const std::string& source, const std::string& name,
-            const toml::node& node, errors& out, origins& from) {
+            const toml::node& node, errors& out, origins& from, config_reader reader) {
+  if (access_keys::is_access_key(name)) {
+    if (reader == config_reader::client)
+      return;
+    auto found = access_keys::assign(cfg, name, node);
+    for (auto& why : found)
+      out.push_back(source + ": " + why);
+    if (found.empty())
+      from[name] = source;
+    return;
+  }
   const auto* k = config_keys::find(name);
   if (k == nullptr) {
     out.push_back(source + ": unknown key '" + name
@@ -41,18 +53,20 @@ void assign(config& cfg, const std::string& source, const std::string& name,
 
 // Walks tables down to their leaves; arrays are values, not tables.
 void walk(config& cfg, const std::string& source, const toml::table& table,
-          const std::string& prefix, errors& out, origins& from) {
+          const std::string& prefix, errors& out, origins& from, config_reader reader) {
   for (const auto& [name, node] : table) {
     auto path = prefix.empty() ? std::string{name.str()}
                                : prefix + "." + std::string{name.str()};
-    if (const auto* sub = node.as_table())
-      walk(cfg, source, *sub, path, out, from);
+    const auto* sub = node.as_table();
+    if (sub && !access_keys::is_access_key(path))
+      walk(cfg, source, *sub, path, out, from, reader);
     else
-      assign(cfg, source, path, node, out, from);
+      assign(cfg, source, path, node, out, from, reader);
   }
 }
 
-void apply_override(config& cfg, const std::string& text, errors& out, origins& from) {
+void apply_override(config& cfg, const std::string& text, errors& out, origins& from,
+                    config_reader reader) {
   // A TOML file is UTF-8 by definition (toml++ refuses one that is not); the
   // command line is held to the same rule, and its bytes are not echoed.
   if (!is_utf8(text)) {
@@ -72,12 +86,12 @@ void apply_override(config& cfg, const std::string& text, errors& out, origins& 
   try {
     auto doc = toml::parse("v = " + raw);
     if (const auto* node = doc.get("v")) {
-      assign(cfg, source, name, *node, out, from);
+      assign(cfg, source, name, *node, out, from, reader);
       return;
     }
   } catch (const toml::parse_error&) {
   }
-  assign(cfg, source, name, toml::value<std::string>{raw}, out, from);
+  assign(cfg, source, name, toml::value<std::string>{raw}, out, from, reader);
 }
 
 bool valid_timezone(const std::string& tz) {
@@ -149,11 +163,14 @@ void validate(const config& c, const origins& from, errors& out) {
   auto http = parse_listen_address(c.http.listen);
   need(http.has_value(), "http.listen",
        "expected HOST:PORT such as 127.0.0.1:8080, got '" + c.http.listen + "'");
-  need(!http || !c.http.token.empty() || c.api.allow_anonymous || is_loopback_host(http->host),
+  need(!http || !api_tokens(c).empty() || c.api.allow_anonymous || is_loopback_host(http->host),
        "http.listen",
-       "'" + c.http.listen + "' is reachable from other hosts and http.token is empty: anyone "
-         "there could change the engine. Set http.token (or CDPBATCH_API_TOKEN), listen on "
-         "127.0.0.1, or set api.allow_anonymous = true if that is meant");
+       "'" + c.http.listen + "' is reachable from other hosts and no API token is set: anyone "
+         "there could change the engine. Set http.token (or CDPBATCH_API_TOKEN) or "
+         "[[api.tokens]], listen on 127.0.0.1, or set api.allow_anonymous = true if that is "
+         "meant");
+  for (auto& why : access_keys::problems(c))
+    out.push_back(std::move(why));
   need(c.http.request_timeout >= milliseconds{100}, "http.request_timeout",
        "must be at least 100ms, or no client can send a request");
   need(c.http.max_body >= 1024 && c.http.max_body <= (int64_t{1} << 40), "http.max_body",
@@ -205,6 +222,14 @@ void validate(const config& c, const origins& from, errors& out) {
 
 } // namespace
 
+std::vector<api_token> api_tokens(const config& cfg) {
+  std::vector<api_token> out;
+  if (!cfg.http.token.empty())
+    out.push_back({default_caller, role::operate, cfg.http.token});
+  out.insert(out.end(), cfg.api.tokens.begin(), cfg.api.tokens.end());
+  return out;
+}
+
 std::optional<listen_address> parse_listen_address(const std::string& text) {
   auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
@@ -233,7 +258,7 @@ bool is_loopback_host(const std::string& host) {
 
 config_result load_config(const std::string& path,
                           const std::vector<std::string>& overrides,
-                          const config& defaults) {
+                          const config& defaults, config_reader reader) {
   config cfg = defaults;
   errors out;
   origins from;
@@ -243,7 +268,7 @@ config_result load_config(const std::string& path,
   } else if (!path.empty()) {
     try {
       auto table = toml::parse_file(path);
-      walk(cfg, path, table, "", out, from);
+      walk(cfg, path, table, "", out, from, reader);
     } catch (const toml::parse_error& e) {
       std::ostringstream msg;
       msg << path << ":" << e.source().begin.line << ":" << e.source().begin.column
@@ -256,7 +281,7 @@ config_result load_config(const std::string& path,
     from["http.token"] = "environment CDPBATCH_API_TOKEN";
   }
   for (const auto& o : overrides)
-    apply_override(cfg, o, out, from);
+    apply_override(cfg, o, out, from, reader);
   if (out.empty())
     validate(cfg, from, out);
   if (!out.empty())
@@ -291,7 +316,7 @@ std::string render_config(const config& cfg) {
   std::string out;
   for (const auto& k : config_keys::all())
     out += std::string{k.name} + " = " + k.render(shown) + "\n";
-  return out;
+  return out + access_keys::render(cfg);
 }
 
 } // namespace cdp

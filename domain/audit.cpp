@@ -65,6 +65,7 @@ bool is_refusal(errc code) {
     case errc::not_found:
     case errc::conflict:
     case errc::unauthorized:
+    case errc::forbidden:
     case errc::shutting_down:
       return true;
     default:

@@ -17,6 +17,7 @@ std::string_view to_string(errc code) {
     case errc::unauthorized: return "unauthorized";
     case errc::incompatible_protocol: return "incompatible_protocol";
     case errc::lease_lost: return "lease_lost";
+    case errc::forbidden: return "forbidden";
   }
   return "unknown";
 }

@@ -38,6 +38,8 @@ enum class errc : uint8_t {
   /// Another node holds the advertiser's lease now: the claim or outcome was
   /// refused and the sender drops the advertiser.
   lease_lost,
+  /// A caller whose role (read) does not allow the change it asked for.
+  forbidden,
 };
 
 std::string_view to_string(errc code);

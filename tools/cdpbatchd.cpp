@@ -95,6 +95,14 @@ std::string node_name(const cdp::config& cfg) {
 }
 
 /// The store's URL with a SQLite file as an absolute path: where it is.
+/// `default (operate), dashboard (read)`: who may call, never the tokens.
+std::string describe_tokens(const std::vector<cdp::api_token>& tokens) {
+  std::string out;
+  for (const auto& t : tokens)
+    out += (out.empty() ? "" : ", ") + t.name + " (" + std::string{to_string(t.granted)} + ")";
+  return out;
+}
+
 std::string where(const std::string& url) {
   constexpr std::string_view sqlite = "sqlite://";
   if (url.rfind(sqlite, 0) != 0)
@@ -150,7 +158,7 @@ int run(const cdp::config& cfg, bool demo) {
   cdp::api::rest_settings http;
   http.host = listen.host;
   http.port = listen.port;
-  http.token = cfg.http.token;
+  http.tokens = cdp::api_tokens(cfg);
   http.request_timeout = cfg.http.request_timeout;
   http.max_import_body = static_cast<size_t>(cfg.http.max_body);
   cdp::api::rest_api api{sys, engine.operations, engine.metrics, http};
@@ -160,9 +168,13 @@ int run(const cdp::config& cfg, bool demo) {
     return 1;
   }
   spdlog::info("REST API listening on http://{}:{}/api/v2/batch/ (mutations {})", listen.host,
-               api.port(), cfg.http.token.empty() ? "open: no http.token set" : "need the token");
-  if (cfg.http.token.empty() && !cdp::is_loopback_host(listen.host))
-    spdlog::warn("REST API on {} is reachable from other hosts with no http.token: anyone there "
+               api.port(),
+               http.tokens.empty()
+                 ? std::string{"open: no API token set"}
+                 : "need an operate token; " + std::to_string(http.tokens.size()) + " tokens: "
+                     + describe_tokens(http.tokens));
+  if (http.tokens.empty() && !cdp::is_loopback_host(listen.host))
+    spdlog::warn("REST API on {} is reachable from other hosts with no API token: anyone there "
                  "can change the engine (api.allow_anonymous = true)",
                  cfg.http.listen);
   auto admin = cdp::open_admin_endpoint(sys, engine.operations, cfg);

@@ -50,7 +50,7 @@ int run(const options& opt, const command& cmd) {
   std::error_code ec;
   auto path = opt.config_given || std::filesystem::exists(opt.config_path, ec) ? opt.config_path
                                                                                : std::string{};
-  auto loaded = cdp::load_config(path, {});
+  auto loaded = cdp::load_config(path, {}, {}, cdp::config_reader::client);
   if (!loaded.value) {
     for (const auto& e : loaded.errors)
       std::cerr << "cdpctl: config error: " << e << '\n';

@@ -151,6 +151,9 @@ async function unlock() {
   $("login-error").hidden = true;
   $("dashboard").hidden = false;
   $("forget-token").hidden = !auth.tokenRequired;
+  // A read token's changes would all be refused (403): the page offers none.
+  document.body.classList.toggle("read-only", auth.role === "read");
+  $("caller").textContent = auth.tokenRequired ? `${auth.name} (${auth.role})` : "";
   return true;
 }
 

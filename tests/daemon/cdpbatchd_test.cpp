@@ -209,7 +209,7 @@ TEST_CASE_METHOD(daemon_fixture, "cdpbatchd refuses a REST API open to other hos
   process meant{argv({"--set", "http.listen=0.0.0.0:0", "--set", "api.allow_anonymous=true"}),
                 dir / "meant.log"};
   REQUIRE(eventually([&] {
-    return meant.output().find("reachable from other hosts with no http.token")
+    return meant.output().find("reachable from other hosts with no API token")
            != std::string::npos;
   }));
   meant.signal(SIGTERM);

@@ -44,15 +44,19 @@ TEST_CASE("auth tells the page whether its token is the configured one") {
   REQUIRE(d);
   auto none = d.get(v2 + "/auth");
   CHECK(none.status == 200);
-  CHECK(none.doc == json{{"tokenRequired", true}, {"tokenAccepted", false}});
+  const json refused{{"tokenRequired", true}, {"tokenAccepted", false}, {"name", nullptr},
+                     {"role", nullptr}};
+  CHECK(none.doc == refused);
   auto wrong = d.request("GET", v2 + "/auth", "", "s3cre");
-  CHECK(wrong.doc == json{{"tokenRequired", true}, {"tokenAccepted", false}});
+  CHECK(wrong.doc == refused);
   auto right = d.request("GET", v2 + "/auth", "", "s3cret");
-  CHECK(right.doc == json{{"tokenRequired", true}, {"tokenAccepted", true}});
+  CHECK(right.doc == json{{"tokenRequired", true}, {"tokenAccepted", true}, {"name", "default"},
+                          {"role", "operate"}});
 
   api_daemon open{"sqlite", {}};
   REQUIRE(open);
-  CHECK(open.get(v2 + "/auth").doc == json{{"tokenRequired", false}, {"tokenAccepted", true}});
+  CHECK(open.get(v2 + "/auth").doc == json{{"tokenRequired", false}, {"tokenAccepted", true},
+                                           {"name", "anonymous"}, {"role", "operate"}});
 }
 
 TEST_CASE("watch answers the console's live frame over REST") {
