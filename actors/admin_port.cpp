@@ -177,8 +177,6 @@ private:
       // another console's node. A console talks to the daemon directly.
       if (hdr.operation == basp::message_type::routed_message)
         return "it sent a routed message (consoles speak to the daemon directly)";
-      if (hdr.operation == basp::message_type::client_handshake && handshakes_++ > 0)
-        return "it sent a second client handshake";
       in_payload_ = hdr.payload_len > 0;
       payload_of_ = hdr.operation;
       return {};
@@ -190,21 +188,26 @@ private:
   }
 
   /// Ties the node id of a client handshake (CAF 0.17 writes the node id
-  /// alone) to the TLS peer's subject, before CAF learns the node.
+  /// alone) to the TLS peer's subject, before CAF learns the node. CAF's
+  /// console sends its handshake twice; both must name one node.
   std::string note_node(caf::execution_unit* ctx, const char* bytes, size_t size) {
-    if (!tls_ || !peers_)
-      return {};
     caf::node_id node;
     caf::binary_deserializer source{ctx, bytes, size};
     if (source(node) || !node)
       return "its client handshake names no node";
+    if (node_)
+      return node == node_ ? std::string{}
+                           : "its handshake named node " + to_string(node_) + ", then "
+                               + to_string(node);
+    node_ = node;
+    if (!tls_ || !peers_)
+      return {};
     const auto& subject = tls_->peer_subject();
     if (!peers_->record(node, subject)) {
       auto other = peers_->subject_of(node);
       return "it announced node " + to_string(node) + " as '" + subject
              + "', but that node is connected as '" + (other ? *other : std::string{"?"}) + "'";
     }
-    node_ = node;
     recorded_ = true;
     spdlog::info("admin: the console at {} is '{}'", peer_, subject);
     return {};
@@ -220,11 +223,12 @@ private:
   uint32_t frame_limit_;
   std::shared_ptr<admin_tls_session> tls_;
   std::shared_ptr<admin_peers> peers_;
+  /// The node of the first client handshake.
   caf::node_id node_;
+  /// `node_` is in `peers_` with our subject.
   bool recorded_ = false;
   bool in_payload_ = false;
   basp::message_type payload_of_ = basp::message_type::heartbeat;
-  size_t handshakes_ = 0;
   clock_type::time_point accepted_;
   std::string peer_;
   bool launched_ = false;

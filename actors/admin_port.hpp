@@ -72,7 +72,7 @@ expected<admin_endpoint> open_admin_endpoint(caf::actor_system& sys, const opera
 /// openssl.* files and notes each console's certificate subject in
 /// `settings.peers`; a console announcing the node of one connected with
 /// another subject, or sending what could speak for another node (a routed
-/// message, a second handshake), is disconnected and logged.
+/// message, a handshake naming another node), is disconnected and logged.
 /// The port actually bound, or why none could be.
 expected<uint16_t> publish_admin(caf::actor_system& sys, const admin_actor& admin,
                                  const admin_port_settings& settings);
