@@ -115,6 +115,18 @@ caf::result<T> forward(self_ptr self, Ts... xs) {
   return promise;
 }
 
+/// `call` as the operator gets it: whatever subject the console put in it
+/// gives way to the one its connection's certificate showed ("" on a plain
+/// port, or for a sender on no TLS connection).
+operator_call as_sent(self_ptr self, operator_call call) {
+  call.subject.clear();
+  const auto& sender = self->current_sender();
+  if (sender && self->state.settings.peers)
+    if (auto subject = self->state.settings.peers->subject_of(sender->node()))
+      call.subject = std::move(*subject);
+  return call;
+}
+
 /// The admin actor with a mailbox that takes no exit message until the
 /// daemon closes it.
 class admin_impl final : public caf::stateful_actor<admin_state, admin_actor::base> {
@@ -184,27 +196,29 @@ admin_actor::behavior_type admin(admin_actor::stateful_pointer<admin_state> self
       return forward<attempt_list>(self, a, std::move(id), std::move(month));
     },
     [=](create_atom a, operator_call& call, advertiser_request& request) {
-      return forward<advertiser_progress>(self, a, std::move(call), std::move(request));
+      return forward<advertiser_progress>(self, a, as_sent(self, std::move(call)), std::move(request));
     },
     [=](create_atom a, operator_call& call, advertiser_request_list& requests) {
-      return forward<int64_t>(self, a, std::move(call), std::move(requests));
+      return forward<int64_t>(self, a, as_sent(self, std::move(call)), std::move(requests));
     },
     [=](import_atom a, operator_call& call, import_batch& batch) {
-      return forward<import_report>(self, a, std::move(call), std::move(batch));
+      return forward<import_report>(self, a, as_sent(self, std::move(call)),
+                                    std::move(batch));
     },
     [=](months_atom a, id_list& ids) { return forward<month_list>(self, a, std::move(ids)); },
     [=](attempts_atom a, id_list& ids) { return forward<attempt_list>(self, a, std::move(ids)); },
     [=](trigger_atom a, operator_call& call, std::string& id) {
-      return forward<advertiser_progress>(self, a, std::move(call), std::move(id));
+      return forward<advertiser_progress>(self, a, as_sent(self, std::move(call)), std::move(id));
     },
     [=](retry_atom a, operator_call& call, std::string& id, std::string& month) {
-      return forward<month_state>(self, a, std::move(call), std::move(id), std::move(month));
+      return forward<month_state>(self, a, as_sent(self, std::move(call)), std::move(id),
+                                  std::move(month));
     },
     [=](activate_atom a, operator_call& call, std::string& id) {
-      return forward<advertiser_progress>(self, a, std::move(call), std::move(id));
+      return forward<advertiser_progress>(self, a, as_sent(self, std::move(call)), std::move(id));
     },
     [=](deactivate_atom a, operator_call& call, std::string& id) {
-      return forward<advertiser_progress>(self, a, std::move(call), std::move(id));
+      return forward<advertiser_progress>(self, a, as_sent(self, std::move(call)), std::move(id));
     },
     [=](health_atom a) { return forward<health_report>(self, a); },
     [=](watch_atom a) { return forward<watch_frame>(self, a); },

@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <atomic>
 #include <map>
+#include <memory>
 
+#include "actors/admin_peers.hpp"
 #include "actors/interfaces.hpp"
 
 namespace cdp {
@@ -20,6 +22,9 @@ struct admin_settings {
   /// Consoles watching at once; more are refused, so no peer can make the
   /// daemon hold and feed an unbounded number of subscriptions.
   size_t max_watchers = 64;
+  /// The certificate subjects of the consoles on the TLS admin port, by
+  /// node; null (a plain port) means none.
+  std::shared_ptr<const admin_peers> peers;
 };
 
 /// One console's watch: its actor (a proxy while it is connected), how often

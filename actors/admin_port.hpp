@@ -3,10 +3,12 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "caf/all.hpp"
 
+#include "actors/admin_peers.hpp"
 #include "actors/interfaces.hpp"
 #include "config/config.hpp"
 #include "domain/errors.hpp"
@@ -26,6 +28,10 @@ struct admin_port_settings {
   /// A connection still without a finished handshake after this is closed
   /// (CAF's connection timeout only covers peers that finished theirs).
   std::chrono::milliseconds handshake_timeout = std::chrono::seconds{30};
+  /// Learns each TLS console's certificate subject by its node id (the admin
+  /// actor reads it, see admin_settings::peers); null, or a plain port,
+  /// records none.
+  std::shared_ptr<admin_peers> peers;
 };
 
 /// The admin port's guard: looks for connections past their handshake
@@ -45,6 +51,8 @@ admin_guard_actor::behavior_type admin_guard(admin_guard_actor::stateful_pointer
 struct admin_endpoint {
   admin_actor admin;
   uint16_t port = 0;
+  /// The subjects of the consoles connected over TLS.
+  std::shared_ptr<admin_peers> peers;
 
   /// Ends the admin actor; consoles still connected lose the daemon.
   void stop() const;
@@ -60,6 +68,11 @@ expected<admin_endpoint> open_admin_endpoint(caf::actor_system& sys, const opera
 /// accepted connection guarded: a peer announcing a frame over
 /// `frame_limit`, or without a finished handshake after `handshake_timeout`,
 /// is disconnected and logged; the daemon and its other consoles go on.
+/// With `settings.tls` the port speaks mutual TLS with the actor system's
+/// openssl.* files and notes each console's certificate subject in
+/// `settings.peers`; a console announcing the node of one connected with
+/// another subject, or sending what could speak for another node (a routed
+/// message, a handshake naming another node), is disconnected and logged.
 /// The port actually bound, or why none could be.
 expected<uint16_t> publish_admin(caf::actor_system& sys, const admin_actor& admin,
                                  const admin_port_settings& settings);

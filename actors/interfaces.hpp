@@ -260,7 +260,7 @@ using operator_actor = caf::typed_actor<
 /// The admin console's protocol: `admin_actor`, the wire layout of every
 /// value it carries (actors/wire.hpp) and their type names. Any change to
 /// one of them is a new version.
-inline constexpr uint32_t admin_protocol_version = 5;
+inline constexpr uint32_t admin_protocol_version = 6;
 
 /// A watching console, as the admin actor sees it: what it pushes.
 using watch_console_actor = caf::typed_actor<

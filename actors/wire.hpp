@@ -267,7 +267,7 @@ typename Inspector::result_type inspect(Inspector& f, audit_query& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, operator_call& x) {
-  return f(caf::meta::type_name("operator_call"), x.token, x.reason);
+  return f(caf::meta::type_name("operator_call"), x.token, x.reason, x.subject);
 }
 
 } // namespace cdp

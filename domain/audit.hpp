@@ -56,6 +56,11 @@ struct audit_note {
 struct operator_call {
   std::string token;
   std::string reason;
+  /// The admin port's verified client certificate subject (RFC 2253, say
+  /// "CN=alice,O=Example"), "" for none. Set only by the admin actor, which
+  /// overwrites whatever a console sent. (The initializer keeps
+  /// `operator_call{token, reason}` free of -Wmissing-field-initializers.)
+  std::string subject = {};
 };
 
 /// One row of the trail.

@@ -50,6 +50,7 @@ private:
 struct scripted_daemon {
   captured_log log;
   std::shared_ptr<operator_calls> calls = std::make_shared<operator_calls>();
+  std::shared_ptr<admin_peers> peers = std::make_shared<admin_peers>();
   system_config cfg;
   caf::actor_system sys;
   operator_actor operators;
@@ -64,9 +65,11 @@ struct scripted_daemon {
     settings.request_timeout = 2s;
     settings.min_interval = 10ms;
     settings.max_watchers = max_watchers;
+    settings.peers = peers;
     operators = settings.operators;
     admin = spawn_admin(sys, settings);
     where.tls = remote.tls();
+    where.peers = peers;
     auto bound = publish_admin(sys, admin, where);
     REQUIRE(bound);
     port = *bound;

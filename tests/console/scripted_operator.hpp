@@ -15,6 +15,8 @@ namespace cdp::test {
 struct operator_calls {
   std::mutex mutex;
   std::vector<std::string> calls;
+  /// The `subject` of every operator_call, in order.
+  std::vector<std::string> subjects;
   std::atomic<int64_t> frames{0};
   /// Frames fail while set (the store is down, say).
   std::atomic<bool> frames_fail{false};
@@ -26,6 +28,14 @@ struct operator_calls {
   std::vector<std::string> seen() {
     std::lock_guard lock{mutex};
     return calls;
+  }
+  void add_subject(std::string subject) {
+    std::lock_guard lock{mutex};
+    subjects.push_back(std::move(subject));
+  }
+  std::vector<std::string> seen_subjects() {
+    std::lock_guard lock{mutex};
+    return subjects;
   }
 };
 
@@ -91,14 +101,17 @@ inline operator_actor::behavior_type scripted_operator(operator_actor::pointer,
       return attempt_list{};
     },
     [=](create_atom, const operator_call& call, const advertiser_request& r) {
+      log->add_subject(call.subject);
       log->add("create " + call.token + " " + r.advertiser_id + " " + r.name + " " + r.type);
       return progress_of_id(r.advertiser_id);
     },
     [=](create_atom, const operator_call& call, const advertiser_request_list& rs) {
+      log->add_subject(call.subject);
       log->add("create " + call.token + " " + std::to_string(rs.size()) + " advertisers");
       return static_cast<int64_t>(rs.size());
     },
     [=](import_atom, const operator_call& call, const import_batch& batch) {
+      log->add_subject(call.subject);
       log->add("import " + call.token + " " + std::to_string(batch.lines.size()) + " rows"
                + (batch.dry_run ? " (dry run)" : ""));
       import_report report;
@@ -116,20 +129,24 @@ inline operator_actor::behavior_type scripted_operator(operator_actor::pointer,
       return attempt_list{};
     },
     [=](trigger_atom, const operator_call& call, const std::string& id) {
+      log->add_subject(call.subject);
       log->add("trigger " + call.token + " " + id);
       return progress_of_id(id);
     },
     [=](retry_atom, const operator_call& call, const std::string& id, const std::string& month) {
+      log->add_subject(call.subject);
       log->add("retry " + call.token + " " + id + " " + month);
       month_state m;
       m.advertiser_id = id;
       return m;
     },
     [=](activate_atom, const operator_call& call, const std::string& id) {
+      log->add_subject(call.subject);
       log->add("activate " + call.token + " " + id);
       return progress_of_id(id);
     },
     [=](deactivate_atom, const operator_call& call, const std::string& id) {
+      log->add_subject(call.subject);
       log->add("deactivate " + call.token + " " + id + " because " + call.reason);
       return progress_of_id(id);
     },

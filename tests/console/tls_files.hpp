@@ -54,6 +54,17 @@ struct tls_files {
   remote_settings daemon() const { return side(dir / "tls", "daemon"); }
   remote_settings console() const { return side(dir / "tls", "console"); }
   /// Its own certificate is fine, but another CA signed it; it trusts our CA.
+  /// A console's certificate for `subject` (openssl's "/O=Example/CN=alice"
+  /// form), signed by our CA.
+  remote_settings named(const std::string& name, const std::string& subject) const {
+    auto d = dir / "tls";
+    auto cmd = "cd " + d.string() + " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1"
+               " -nodes -subj '" + subject + "' -keyout " + name + ".key -out " + name + ".csr"
+               " && openssl x509 -req -days 1 -in " + name + ".csr -CA ca.pem -CAkey ca.key"
+               " -CAcreateserial -out " + name + ".pem >/dev/null 2>&1";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    return side(d, name);
+  }
   remote_settings rogue() const {
     auto r = side(dir / "other" / "tls", "console");
     r.tls_ca = (dir / "tls" / "ca.pem").string();
