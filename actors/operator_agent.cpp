@@ -185,7 +185,7 @@ expected<audit_note> caller_of(self_ptr self, const operator_call& call, bool re
                                audit_note& shown) {
   const auto& c = cfg(self);
   shown = {unauthenticated_caller, "", c.node_id};
-  auto who = identify(c.tokens, call.token);
+  auto who = identify(c.tokens, c.roles, call.subject, call.token);
   if (!who)
     return unknown_token();
   shown.who = who->name;

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "cdpctl/console_daemon.hpp"
+#include "console/tls_files.hpp"
 
 using namespace cdp;
 using namespace cdp::test;
@@ -57,4 +58,42 @@ TEST_CASE("cdpctl roles: each token against each command: a read token looks, on
   auto trail = d.ctl({"audit", "--since", "1h", "--limit", "100"});
   CHECK(contains(trail.out, "dashboard"));
   CHECK(contains(trail.out, "alice"));
+}
+
+TEST_CASE("cdpctl roles: over mutual TLS the certificate's subject is who, admin.roles its role") {
+  tls_files certs;
+  auto daemon = certs.daemon();
+  console_daemon d{"[admin.tls]\ncert = \"" + daemon.tls_cert + "\"\nkey = \"" + daemon.tls_key
+                   + "\"\nca = \"" + daemon.tls_ca + "\"\n[admin.roles]\n"
+                   + "\"CN=alice,O=Example\" = \"operate\"\n\"CN=dash,O=Example\" = \"read\"\n",
+                   {"--set", "http.token=op-default"}};
+  auto as = [&](const remote_settings& side, std::vector<std::string> args) {
+    for (const auto& x : {"--tls-cert", side.tls_cert.c_str(), "--tls-key", side.tls_key.c_str(),
+                          "--tls-ca", side.tls_ca.c_str()})
+      args.emplace_back(x);
+    return d.ctl(args, {"CDPBATCH_API_TOKEN=op-default"});
+  };
+  auto alice = certs.named("alice", "/O=Example/CN=alice");
+  auto dash = certs.named("dash", "/O=Example/CN=dash");
+  auto mallory = certs.named("mallory", "/O=Example/CN=mallory");
+  auto db = d.open();
+  // A read subject looks but does not change, even with the operate token.
+  CHECK(as(dash, {"describe", "A"}).code == 0);
+  CHECK(as(dash, {"watch", "--once"}).code == 0);
+  auto refused = as(dash, {"deactivate", "A", "--reason", "role test"});
+  CHECK(refused.code == 1);
+  CHECK(contains(refused.err, "'CN=dash,O=Example' has role read"));
+  // A subject admin.roles does not name only reads.
+  CHECK(as(mallory, {"trigger", "A"}).code == 1);
+  CHECK(db->get_advertiser("A")->active);
+  REQUIRE(as(alice, {"deactivate", "A", "--reason", "role test"}).code == 0);
+  CHECK_FALSE(db->get_advertiser("A")->active);
+  auto trail = db->page_audit({});
+  REQUIRE(trail);
+  std::vector<std::string> seen;
+  for (const auto& e : trail->entries)
+    if (e.who != "demo")
+      seen.push_back(e.who + " " + std::string{to_string(e.outcome)});
+  CHECK(seen == std::vector<std::string>{"CN=alice,O=Example done", "CN=mallory,O=Example refused",
+                                         "CN=dash,O=Example refused"});
 }
