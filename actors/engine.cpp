@@ -128,6 +128,7 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
     membership.clk = options.clk;
     membership.heartbeat = cfg.node.heartbeat;
     membership.lease_ttl = cfg.node.lease_ttl;
+    membership.lease_batch = cfg.node.lease_batch;
     membership.leased = clustered;
     membership.ask_timeout = shared->store_timeout;
     membership.supervisor = e.supervisor;

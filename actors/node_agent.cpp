@@ -26,32 +26,44 @@ std::string names(const std::vector<advertiser_lease>& leases) {
   return leases.size() > 5 ? out + ", ..." : out;
 }
 
-/// Takes or gives back leases toward this node's share, then tells the
-/// supervisor what it holds. False when the store failed (logged).
-bool balance(self_ptr self, timestamp now) {
+/// How a balancing round ended.
+enum class round_end {
+  /// The store failed (logged).
+  failed,
+  /// This node holds what it should, or took all it could.
+  settled,
+  /// It took a whole batch and more is to be had: another round at once.
+  more,
+};
+
+/// Takes (at most node.lease_batch) or gives back leases toward this node's
+/// share, then tells the supervisor what it holds.
+round_end balance(self_ptr self, timestamp now) {
   const auto& cfg = self->state.settings;
   auto& db = *cfg.registered;
   auto census = db.count_leases(cfg.node_id, now, cfg.lease_ttl);
   if (!census) {
     spdlog::warn("node {}: cannot count leases: {}", cfg.node_id, census.error().message);
-    return false;
+    return round_end::failed;
   }
-  auto plan = plan_leases(*census);
+  auto plan = plan_leases(*census, cfg.lease_batch);
   auto held = db.list_leases(cfg.node_id);
   if (!held) {
     spdlog::warn("node {}: cannot list its leases: {}", cfg.node_id, held.error().message);
-    return false;
+    return round_end::failed;
   }
+  bool taken_all = false;
   if (plan.acquire > 0) {
     auto taken = db.acquire_leases(cfg.node_id, plan.acquire, now, cfg.lease_ttl);
     if (!taken) {
       spdlog::warn("node {}: cannot take leases: {}", cfg.node_id, taken.error().message);
-      return false;
+      return round_end::failed;
     }
     if (!taken->empty())
       spdlog::info("node {}: took {} advertiser leases ({}); share {} of {} on {} live nodes",
                    cfg.node_id, taken->size(), names(*taken), plan.share, census->advertisers,
                    census->live_nodes);
+    taken_all = static_cast<int64_t>(taken->size()) == plan.acquire;
     held->insert(held->end(), taken->begin(), taken->end());
   } else if (plan.release > 0) {
     // The surplus is the same last leases by id on every heartbeat: their
@@ -66,7 +78,7 @@ bool balance(self_ptr self, timestamp now) {
     auto freed = db.release_leases(cfg.node_id, surplus, now);
     if (!freed) {
       spdlog::warn("node {}: cannot give leases back: {}", cfg.node_id, freed.error().message);
-      return false;
+      return round_end::failed;
     }
     if (!freed->empty())
       spdlog::info("node {}: gave back {} advertiser leases for the other nodes; share {} of {}",
@@ -82,7 +94,9 @@ bool balance(self_ptr self, timestamp now) {
         spdlog::warn("node {}: the supervisor did not take the lease list: {}",
                      self->state.settings.node_id, from_caf_error(err).message);
       });
-  return true;
+  // A round that took fewer than it asked for ran out of takeable leases
+  // (another node took them meanwhile): the next heartbeat looks again.
+  return plan.more && taken_all ? round_end::more : round_end::settled;
 }
 
 void beat(self_ptr self) {
@@ -96,15 +110,23 @@ void beat(self_ptr self) {
     return;
   }
   bool fine = renewed.has_value();
+  auto end = fine ? round_end::settled : round_end::failed;
   if (!fine)
     spdlog::warn("node {}: heartbeat failed: {}; next try in {} (lease TTL {})", cfg.node_id,
                  renewed.error().message, format_duration(cfg.heartbeat),
                  format_duration(cfg.lease_ttl));
   else if (cfg.leased)
-    fine = balance(self, now);
+    end = balance(self, now);
+  fine = end != round_end::failed;
   if (fine && st.failures > 0)
     spdlog::info("node {}: heartbeat renewed after {} failed tries", cfg.node_id, st.failures);
   st.failures = fine ? 0 : st.failures + 1;
+  if (end == round_end::more) {
+    // The next round now, with a heartbeat first: a mailbox message, so a
+    // leave request between rounds is not kept waiting.
+    self->send(self, tick_atom_v, ++st.generation);
+    return;
+  }
   arm(self);
 }
 

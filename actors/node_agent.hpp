@@ -20,6 +20,8 @@ struct node_settings {
   /// node.heartbeat and node.lease_ttl.
   std::chrono::milliseconds heartbeat = std::chrono::seconds{5};
   std::chrono::milliseconds lease_ttl = std::chrono::seconds{30};
+  /// node.lease_batch: at most this many leases taken a round.
+  int64_t lease_batch = 10'000;
   /// Cluster mode: balance the advertisers' leases on every heartbeat.
   bool leased = false;
   std::chrono::milliseconds ask_timeout = std::chrono::seconds{60};

@@ -112,7 +112,7 @@ EOF
   local completed=0 all_run=- live limit
   limit=$(echo "$started + 300" | bc)
   while true; do
-    completed=$(curl -s "http://127.0.0.1:$http/api/v2/batch/status" | jq '.states.COMPLETED')
+    completed=$(curl -s "http://127.0.0.1:$http/api/v2/batch/status" | jq '.states.COMPLETED // 0')
     if [[ $completed -ge $rows ]]; then
       all_run=$(echo "$(now) - $started" | bc)
       break
@@ -123,7 +123,7 @@ EOF
     fi
     sleep 0.2
   done
-  live=$(curl -s "http://127.0.0.1:$http/api/v2/batch/status" | jq '.lifecycles.LIVE')
+  live=$(curl -s "http://127.0.0.1:$http/api/v2/batch/status" | jq '.lifecycles.LIVE // 0')
   stop_daemon
   printf '%-10s %9s %-7s %8.1f s %9.0f rows/s   %s LIVE, all run after %s s   RSS daemon %s MB, cdpctl %s MB\n' \
     "$store" "$rows" "$path" "$(echo "$ended - $started" | bc)" \

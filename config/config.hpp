@@ -117,6 +117,9 @@ struct config {
     std::chrono::milliseconds heartbeat = std::chrono::seconds{5};
     /// A node silent this long is dead: its leases and months go to others.
     std::chrono::milliseconds lease_ttl = std::chrono::seconds{30};
+    /// At most this many leases taken a round; rounds follow at once while
+    /// more are to be had (a bulk import), so no take outlasts a heartbeat.
+    int64_t lease_batch = 10'000;
   } node;
 
   /// probe.enabled / probe.interval: half-open trials of advertisers a

@@ -212,6 +212,7 @@ std::vector<key> make_all() {
     text("node.id", [](auto& c) -> auto& { return c.node.id; }),
     duration("node.heartbeat", [](auto& c) -> auto& { return c.node.heartbeat; }),
     duration("node.lease_ttl", [](auto& c) -> auto& { return c.node.lease_ttl; }),
+    integer("node.lease_batch", [](auto& c) -> auto& { return c.node.lease_batch; }),
     boolean("probe.enabled", [](auto& c) -> auto& { return c.probe.enabled; }),
     duration("probe.interval", [](auto& c) -> auto& { return c.probe.interval; }),
   };

@@ -216,6 +216,7 @@ void validate(const config& c, const origins& from, errors& out) {
   need(c.node.lease_ttl >= 2 * c.node.heartbeat, "node.lease_ttl",
        "must be at least twice node.heartbeat (" + format_duration(c.node.heartbeat)
          + "), or one late heartbeat would hand this node's advertisers to another");
+  need(c.node.lease_batch >= 1, "node.lease_batch", "must be at least 1");
   need(c.probe.interval > milliseconds{0}, "probe.interval",
        "must be longer than 0ms: the time between a deactivated advertiser's trial runs");
 }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -53,12 +54,17 @@ struct lease_plan {
   int64_t release = 0;
   /// The number of advertisers this node should hold.
   int64_t share = 0;
+  /// The round's bound held `acquire` back: another round follows at once.
+  bool more = false;
 };
 
 /// Each live node's fair share is ceil(advertisers / live nodes): a node below
 /// it takes what is available up to it, a node above it gives back the rest,
 /// so the shares add up to every advertiser and no node waits for another's
-/// decision.
-lease_plan plan_leases(const lease_census& census);
+/// decision. A round takes at most `batch` leases (node.lease_batch), so one
+/// take stays short however many advertisers appear at once (a bulk import);
+/// `more` says the node is still below what it could take.
+lease_plan plan_leases(const lease_census& census,
+                       int64_t batch = std::numeric_limits<int64_t>::max());
 
 } // namespace cdp

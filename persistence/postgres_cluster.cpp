@@ -1,6 +1,7 @@
 // Nodes and advertiser leases: registration with a session lock per node id,
 // heartbeats, balancing, and the reaping of dead nodes' months.
 #include <thread>
+#include <unordered_map>
 
 #include "persistence/postgres_rows.hpp"
 #include "persistence/postgres_store_impl.hpp"
@@ -83,27 +84,37 @@ constexpr query census{
   "   LEFT JOIN advertiser_leases l ON l.advertiser_id = a.advertiser_id"
   "   WHERE l.node_id IS NULL OR l.node_id NOT IN (SELECT node_id FROM live))"};
 
-// Candidates come in an order of their own per node, so nodes balancing at
-// the same moment mostly reach for different advertisers. The conflict
-// clause re-checks each row under its lock: of two nodes taking one
-// advertiser exactly one gets it.
+// Taking leases takes two statements, so that no join is left to the
+// planner between two CTEs: it has no index there, and with this session's
+// hash and merge joins off (pg_connection.cpp) it joined them by a nested loop,
+// quadratic in the leases taken (100,000 at once: longer than an hour).
+// The candidates come in an order of their own per node, so nodes balancing at
+// the same moment mostly reach for different advertisers; the caller bounds
+// them (node.lease_batch).
+constexpr query pick_leases{
+  "cdp_pick_leases",
+  "WITH " CDP_PG_LIVE_NODES
+  " SELECT a.advertiser_id, coalesce(l.node_id, '') FROM advertisers a"
+  " LEFT JOIN advertiser_leases l ON l.advertiser_id = a.advertiser_id"
+  " WHERE l.node_id IS NULL OR l.node_id NOT IN (SELECT node_id FROM live)"
+  " ORDER BY hashtext(a.advertiser_id || $1::text) LIMIT $3::bigint"};
+
+// The picked ones, in id order (two nodes taking some of the same rows wait
+// for each other in one order, never in a cycle). The conflict clause
+// re-checks each row under its lock: of two nodes taking one advertiser
+// exactly one gets it.
 constexpr query take_leases{
   "cdp_take_leases",
   "WITH " CDP_PG_LIVE_NODES ","
-  " candidates AS ("
-  "  SELECT a.advertiser_id, coalesce(l.node_id, '') AS previous FROM advertisers a"
-  "  LEFT JOIN advertiser_leases l ON l.advertiser_id = a.advertiser_id"
-  "  WHERE l.node_id IS NULL OR l.node_id NOT IN (SELECT node_id FROM live)"
-  "  ORDER BY hashtext(a.advertiser_id || $1::text) LIMIT $3::bigint),"
   " taken AS ("
   "  INSERT INTO advertiser_leases AS l (advertiser_id, node_id, epoch, acquired_at)"
-  "  SELECT advertiser_id, $1::text, 1, cdp_ts($4::bigint) FROM candidates"
+  "  SELECT c.id, $1::text, 1, cdp_ts($4::bigint) FROM unnest($3::text[]) AS c (id)"
+  "  ORDER BY c.id"
   "  ON CONFLICT (advertiser_id) DO UPDATE SET node_id = EXCLUDED.node_id,"
   "   epoch = l.epoch + 1, acquired_at = EXCLUDED.acquired_at"
   "   WHERE l.node_id IS NULL OR l.node_id NOT IN (SELECT node_id FROM live)"
   "  RETURNING l.advertiser_id, l.epoch)"
-  " SELECT t.advertiser_id, t.epoch, c.previous FROM taken t"
-  " JOIN candidates c ON c.advertiser_id = t.advertiser_id ORDER BY t.advertiser_id"};
+  " SELECT advertiser_id, epoch FROM taken ORDER BY advertiser_id"};
 
 // Releasing takes two statements: the rows are locked first (skipping leases
 // a claim holds at this moment), and the RUNNING test runs after, on a
@@ -290,17 +301,31 @@ postgres_store::acquire_leases(const std::string& node_id, int64_t limit, timest
                                std::chrono::milliseconds lease_ttl) {
   if (limit <= 0)
     return std::vector<advertiser_lease>{};
-  // Two nodes taking leases in different orders can deadlock; the
+  // The take locks its rows in id order; a deadlock with another statement on
+  // the lease rows (an epoch renewal, a release) is still possible, and the
   // transaction is then retried.
   return conn_->transact([&]() -> expected<std::vector<advertiser_lease>> {
-    params p;
-    p.add(node_id).add(now - lease_ttl).add(limit).add(now);
-    auto r = conn_->exec(take_leases, p);
+    auto since = now - lease_ttl;
+    auto picked = conn_->exec(pick_leases, params{}.add(node_id).add(since).add(limit));
+    if (!picked)
+      return std::move(picked).error();
+    std::unordered_map<std::string, std::string> previous;
+    pg::array ids;
+    for (int row = 0; row < picked->rows(); ++row) {
+      previous.emplace(picked->string(row, 0), picked->string(row, 1));
+      ids.add(picked->text(row, 0));
+    }
+    if (previous.empty())
+      return std::vector<advertiser_lease>{};
+    auto r = conn_->exec(take_leases, params{}.add(node_id).add(since).add(ids.take()).add(now));
     if (!r)
       return std::move(r).error();
     std::vector<advertiser_lease> out;
-    for (int row = 0; row < r->rows(); ++row)
-      out.push_back({r->string(row, 0), r->int64(row, 1), r->string(row, 2)});
+    for (int row = 0; row < r->rows(); ++row) {
+      auto id = r->string(row, 0);
+      auto from = previous[id];
+      out.push_back({std::move(id), r->int64(row, 1), std::move(from)});
+    }
     return out;
   });
 }

@@ -266,3 +266,51 @@ TEST_CASE_METHOD(cluster_fixture, "a second cdpbatchd with a live node's id is r
   again.signal(SIGTERM);
   CHECK(again.wait(20s) == 0);
 }
+
+TEST_CASE_METHOD(cluster_fixture, "advertisers created in bulk on a running node are leased in bounded rounds back to back, not one batch a heartbeat, and all run") {
+  if (!db)
+    return;
+  constexpr int imported = 400;
+  constexpr int batch = 40;
+  // A long heartbeat: ten rounds one a heartbeat would take ten seconds.
+  auto argv = node_argv("node-1");
+  for (std::string set : std::vector<std::string>{"node.heartbeat=1s", "node.lease_ttl=5s",
+                          "node.lease_batch=" + std::to_string(batch), "schedule.tick_interval=5m",
+                          "job.simulated.latency=0ms"}) {
+    argv.push_back("--set");
+    argv.push_back(set);
+  }
+  process daemon{argv, dir / "bulk.out"};
+  REQUIRE(eventually([&] { return nodes()["node-1"].live; }));
+  std::vector<new_advertiser> many;
+  for (int i = 0; i < imported; ++i)
+    many.push_back({"imp-" + std::to_string(i), "", advertiser_type::existing});
+  must(db->main().create_advertisers(many, ym("2024-12"), months_each, 3, t0, {},
+                                     cdp::audit_note{"test", "", ""}));
+  auto created = std::chrono::steady_clock::now();
+  REQUIRE(eventually([&] { return nodes()["node-1"].advertisers_owned == imported; }, 30s));
+  auto leased = std::chrono::steady_clock::now() - created;
+  INFO(daemon.output());
+  // Well within the ten heartbeats that one round a heartbeat would need.
+  CHECK(leased < 5s);
+  auto out = daemon.output();
+  std::regex took{R"(node node-1: took (\d+) advertiser leases)"};
+  int rounds = 0;
+  int64_t taken = 0;
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), took); it != std::sregex_iterator();
+       ++it) {
+    auto n = std::stoll((*it)[1]);
+    CHECK(n <= batch);
+    taken += n;
+    ++rounds;
+  }
+  CHECK(taken == imported);
+  CHECK(rounds >= imported / batch);
+  // Every one got its actor and ran its current month, long before a tick.
+  CHECK(eventually([&] {
+    auto states = db->main().count_months_by_status();
+    return states && states->completed >= imported;
+  }, 20s));
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait(20s) == 0);
+}

@@ -39,3 +39,23 @@ TEST_CASE("the fair shares of the live nodes cover every advertiser") {
   // No live node counted (a clock behind the others): it still takes a share.
   CHECK(plan_leases({10, 0, 0, 10}).acquire == 10);
 }
+
+TEST_CASE("a node takes at most one batch of leases a round and says when more is to be had") {
+  // 100,000 advertisers imported at once onto one live node, batches of 10,000.
+  auto plan = plan_leases({100'000, 1, 0, 100'000}, 10'000);
+  CHECK(plan.share == 100'000);
+  CHECK(plan.acquire == 10'000);
+  CHECK(plan.more);
+  // The last round takes the rest and is the last.
+  plan = plan_leases({100'000, 1, 95'000, 5'000}, 10'000);
+  CHECK(plan.acquire == 5'000);
+  CHECK_FALSE(plan.more);
+  // Two nodes: each stops at its share, the other half stays for the other.
+  plan = plan_leases({100'000, 2, 45'000, 55'000}, 10'000);
+  CHECK(plan.share == 50'000);
+  CHECK(plan.acquire == 5'000);
+  CHECK_FALSE(plan.more);
+  // A bound below one still takes one a round.
+  CHECK(plan_leases({10, 1, 0, 10}, 0).acquire == 1);
+  CHECK_FALSE(plan_leases({100, 2, 100, 0}, 10).more);
+}
