@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/errors.hpp"
+#include "actors/hibernation.hpp"
 #include "domain/duration.hpp"
 #include "runtime/logging.hpp"
 
@@ -313,12 +314,27 @@ void carry_out(self_ptr self, const advertiser_step& step, command c) {
   }
 }
 
+/// At rest, tells the supervisor, with what it needs to start this actor
+/// again when it may hibernate.
+void rest(self_ptr self) {
+  auto& st = self->state;
+  if (!st.keeper || !at_rest(st))
+    return;
+  advertiser_rest r{st.heard, {}};
+  if (may_hibernate(st))
+    r.dormant = pack_dormant(st.who, st.months);
+  self->send(st.keeper, hibernate_atom_v, std::move(r));
+}
+
 void feed(self_ptr self, advertiser_event e) {
   auto step = advance(self->state.machine, e);
   self->state.machine = step.next;
+  ++self->state.feeding;
   for (auto c : step.commands)
     if (c != command::none)
       carry_out(self, step, c);
+  if (--self->state.feeding == 0)
+    rest(self);
 }
 
 /// An operator's manual retry, written by this actor so its copy of the
@@ -344,6 +360,7 @@ caf::result<month_state> operator_retry(self_ptr self, year_month month,
       [=](caf::error& err) mutable {
         --self->state.changes_in_flight;
         settle(self);
+        rest(self);
         promise.deliver(std::move(err));
       });
   return promise;
@@ -385,6 +402,7 @@ caf::result<advertiser> operator_activate(self_ptr self, bool active, std::strin
         st.who.active = before.active;
         st.who.deactivation_reason = before.deactivation_reason;
         settle(self);
+        rest(self);
         promise.deliver(std::move(err));
       });
   return promise;
@@ -412,10 +430,11 @@ advertiser_state::~advertiser_state() {
 advertiser_actor::behavior_type
 advertiser_agent(advertiser_actor::stateful_pointer<advertiser_state> self,
                  std::shared_ptr<const advertiser_settings> cfg, advertiser who,
-                 std::optional<month_list> months, int64_t lease_epoch) {
+                 std::optional<month_list> months, int64_t lease_epoch, supervisor_actor keeper) {
   self->set_exception_handler(exit_reason_of);
   auto& st = self->state;
   st.cfg = std::move(cfg);
+  st.keeper = std::move(keeper);
   st.epoch = lease_epoch;
   st.id = self->id();
   st.who = std::move(who);
@@ -429,6 +448,7 @@ advertiser_agent(advertiser_actor::stateful_pointer<advertiser_state> self,
   return {
     [=](due_atom, const advertiser& fresh) {
       auto& st = self->state;
+      ++st.heard;
       // Only the operator's switch comes from the director's snapshot; the
       // rest this actor keeps more current than any snapshot. A snapshot read
       // before an operator's switch reached this actor is older than it.
@@ -449,24 +469,34 @@ advertiser_agent(advertiser_actor::stateful_pointer<advertiser_state> self,
       st.unrecorded = std::make_unique<transition>(outcome_of(st, result));
       feed(self, input::job_done);
     },
-    [=](reload_atom) { feed(self, input::reload); },
+    [=](reload_atom) {
+      ++self->state.heard;
+      feed(self, input::reload);
+    },
     [=](reaped_atom, year_month month) {
       auto& st = self->state;
+      ++st.heard;
       if (st.in_flight && st.in_flight->what.month == month)
         return; // its outcome will find the lease gone and reread
       feed(self, input::reload);
     },
     [=](retry_atom, year_month month, const audit_note& note) {
+      ++self->state.heard;
       return operator_retry(self, month, note);
     },
     [=](activate_atom, bool active, std::string& reason, const audit_note& note) {
+      ++self->state.heard;
       return operator_activate(self, active, std::move(reason), note);
     },
     [=](activity_atom) {
-      const auto& st = self->state;
-      return activity_of(st, st.cfg->queue->ahead(st.id));
+      auto& st = self->state;
+      ++st.heard;
+      auto now = activity_of(st, st.cfg->queue->ahead(st.id));
+      rest(self);
+      return now;
     },
     [=](drain_atom) -> caf::result<bool> {
+      ++self->state.heard;
       feed(self, input::drain);
       auto& st = self->state;
       if (!busy(st.machine) && st.changes_in_flight == 0)
@@ -479,6 +509,7 @@ advertiser_agent(advertiser_actor::stateful_pointer<advertiser_state> self,
       // Taken again after it was lost or given back: it runs under the new
       // epoch, from the months as the store has them now.
       auto& st = self->state;
+      ++st.heard;
       st.epoch = epoch;
       st.lease_lost = false;
       feed(self, input::reload);

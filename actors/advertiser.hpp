@@ -91,6 +91,12 @@ struct advertiser_state {
   /// drain waits for them, so their caller always gets an answer.
   int changes_in_flight = 0;
   std::vector<caf::typed_response_promise<bool>> drain_waiters;
+  /// Who keeps it while it hibernates, and how many of its messages this
+  /// actor has handled (see advertiser_rest).
+  supervisor_actor keeper;
+  uint32_t heard = 0;
+  /// Nested `feed` calls under way: it rests only once the outermost ends.
+  int feeding = 0;
 
   static inline const char* name = "advertiser";
 };
@@ -98,11 +104,12 @@ struct advertiser_state {
 /// One advertiser: runs its months strictly in order, one at a time, each
 /// state change durable before the next step (see domain/advertiser_phase).
 /// `months`, when the spawner read them already, spares it the first read;
-/// `lease_epoch` is this node's lease on it (0 outside cluster mode).
+/// `lease_epoch` is this node's lease on it (0 outside cluster mode). At
+/// rest it tells `keeper`, which may let it hibernate (actors/hibernation).
 advertiser_actor::behavior_type
 advertiser_agent(advertiser_actor::stateful_pointer<advertiser_state> self,
                  std::shared_ptr<const advertiser_settings> cfg, advertiser who,
-                 std::optional<month_list> months, int64_t lease_epoch);
+                 std::optional<month_list> months, int64_t lease_epoch, supervisor_actor keeper);
 
 /// The committer an advertiser's transitions go through, by its id (not its
 /// actor's): whatever a crashed actor left there commits before anything its
@@ -131,6 +138,11 @@ advertiser_activity activity_of(const advertiser_state& st, int64_t ahead);
 /// Whether it may claim here: outside cluster mode always, in it only under
 /// a lease the store has not refused.
 bool may_claim(const advertiser_state& st);
+/// Nothing in flight and nothing owed: its supervisor may hear of it.
+bool at_rest(const advertiser_state& st);
+/// At rest, and nothing lives only in the actor (a pending timer, a lost
+/// lease, months not known to be the store's): it may hibernate.
+bool may_hibernate(const advertiser_state& st);
 /// A 63-bit random number from the actor's own stream.
 uint64_t next_random(advertiser_state& st);
 

@@ -295,4 +295,16 @@ advertiser_activity activity_of(const advertiser_state& st, int64_t ahead) {
   return a;
 }
 
+bool at_rest(const advertiser_state& st) {
+  const auto& m = st.machine;
+  return m.phase == advertiser_phase::idle && !busy(m) && !m.draining && !m.holds_place
+         && !m.refresh_wanted && !st.planned && !st.in_flight && !st.unrecorded
+         && st.changes_in_flight == 0;
+}
+
+bool may_hibernate(const advertiser_state& st) {
+  return at_rest(st) && !st.wake_at && st.machine.months_known && st.machine.lost_claims == 0
+         && !st.lease_lost;
+}
+
 } // namespace cdp

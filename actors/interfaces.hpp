@@ -130,8 +130,9 @@ using advertiser_actor = caf::typed_actor<
 
 /// Owns the advertiser actors: spawns, monitors and restarts them.
 using supervisor_actor = caf::typed_actor<
-  /// Makes sure every listed advertiser has its actor and tells each one
-  /// what is due; answers (with how many were listed) once all are told.
+  /// Tells every listed advertiser what is due, starting actors for those
+  /// without one; answers (with how many were listed) once all are told or,
+  /// hibernated, in line to be woken (a bounded number at a time).
   caf::replies_to<sync_atom, advertiser_list>::with<int64_t>,
   /// The same for one advertiser (manual trigger).
   caf::reacts_to<due_atom, advertiser>,
@@ -161,7 +162,7 @@ using supervisor_actor = caf::typed_actor<
   caf::replies_to<activity_atom, std::string>::with<advertiser_activity>,
   /// Drains every advertiser; answers with how many there were.
   caf::replies_to<drain_atom>::with<int64_t>,
-  /// How many advertiser actors are alive.
+  /// How many advertiser actors are alive (hibernated advertisers have none).
   caf::replies_to<alive_atom>::with<int64_t>,
   /// Cluster mode: the leases this node holds now. Only leased advertisers
   /// get an actor; one whose lease went elsewhere is drained and stopped.
@@ -169,7 +170,9 @@ using supervisor_actor = caf::typed_actor<
   /// (the director's next tick gives them one).
   caf::replies_to<lease_atom, lease_list>::with<bool>,
   /// Internal: restart a crashed advertiser after its backoff.
-  caf::reacts_to<restart_atom, std::string>>;
+  caf::reacts_to<restart_atom, std::string>,
+  /// Internal: an advertiser's actor is at rest (actors/hibernation.hpp).
+  caf::reacts_to<hibernate_atom, advertiser_rest>>;
 
 /// Fires the schedule tick and routes manual triggers.
 using director_actor = caf::typed_actor<

@@ -116,6 +116,8 @@ public:
   std::vector<stuck_job> abandon_stuck(std::chrono::steady_clock::time_point now,
                                        std::chrono::milliseconds limit);
 
+  /// Places for claimed months: runners and queue capacity.
+  int total_places() const;
   /// The actor `who` ended: its wait, its place and its queued job go.
   void forget(caf::actor_id who);
 
@@ -186,7 +188,6 @@ private:
 
   lane_state& lane(job_lane l) { return l == job_lane::live ? live_ : backfill_; }
   const lane_state& lane(job_lane l) const { return l == job_lane::live ? live_ : backfill_; }
-  int total_places() const;
   bool can_place(job_lane l) const;
   /// Frees one place of lane `l` and hands free places to those in line;
   /// who to tell is returned, told outside the lock.

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/errors.hpp"
+#include "actors/hibernation.hpp"
 #include "domain/duration.hpp"
 
 namespace cdp {
@@ -17,6 +18,12 @@ using self_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
 /// Advertisers whose months one read brings for their first start: bounds
 /// the read and the message carrying it.
 constexpr size_t advertisers_per_read = 5000;
+
+/// Actors the wake line keeps awake at once, per place in the runners'
+/// queue: enough that every place stays busy while the others claim and
+/// record (two commits a month), few enough that a tick over a million
+/// hibernated advertisers never wakes more than a few thousand.
+constexpr int64_t woken_per_place = 8;
 
 /// The epoch of this node's lease on `id` (0 outside cluster mode).
 int64_t epoch_of(const supervisor_state& st, const std::string& id) {
@@ -31,37 +38,108 @@ bool may_run(const supervisor_state& st, const std::string& id) {
 
 void retire(self_ptr self, supervisor_state::child& c);
 
-/// Starts the actor of `record` (the child must exist); `months` spares it
+using child_entry = std::unordered_map<std::string, supervisor_state::child>::iterator;
+
+/// Sends to the child's actor, counted for its hibernation (advertiser_rest).
+template <class... Ts>
+void tell(self_ptr self, supervisor_state::child& c, Ts&&... xs) {
+  ++c.told;
+  self->send(c.handle, std::forward<Ts>(xs)...);
+}
+
+/// Spawns the actor of `record` (the child must exist); `months` spares it
 /// its first read.
-void start_child(self_ptr self, const advertiser& record, std::optional<month_list> months) {
+void spawn_child(self_ptr self, const advertiser& record, std::optional<month_list> months) {
   auto& st = self->state;
   auto it = st.children.find(record.id);
   if (it == st.children.end())
     return;
   auto hdl = self->spawn(advertiser_agent, st.settings, record, std::move(months),
-                         epoch_of(st, record.id));
+                         epoch_of(st, record.id), caf::actor_cast<supervisor_actor>(self));
   self->monitor(hdl);
   it->second.handle = hdl;
+  it->second.told = 0;
   st.ids[hdl.id()] = &it->first;
-  self->send(hdl, due_atom_v, record);
 }
 
-/// The live actor of `id`, if it has one that is not retiring.
-supervisor_state::child* serving(supervisor_state& st, const std::string& id) {
+/// Starts the actor of `record` and tells it what is due.
+void start_child(self_ptr self, const advertiser& record, std::optional<month_list> months) {
+  spawn_child(self, record, std::move(months));
+  if (auto it = self->state.children.find(record.id);
+      it != self->state.children.end() && it->second.handle)
+    tell(self, it->second, due_atom_v, record);
+}
+
+/// Starts a hibernated child's actor again from its packed state.
+bool awaken(self_ptr self, child_entry at) {
+  auto packed = std::exchange(at->second.dormant, {});
+  auto state = unpack_dormant(packed);
+  if (!state) {
+    // Only a defect gets here: pack_dormant wrote these bytes.
+    spdlog::error("[advertiser={}] its hibernated state does not read back: its actor starts "
+                  "from the store",
+                  at->first);
+    self->send(self, restart_atom_v, at->first);
+    return false;
+  }
+  spawn_child(self, state->who, std::move(state->months));
+  return true;
+}
+
+/// The child's actor, woken if it hibernates; null while retiring or while
+/// its months are read for its first start.
+supervisor_state::child* awake(self_ptr self, const std::string& id) {
+  auto& st = self->state;
   auto it = st.children.find(id);
-  if (it == st.children.end() || it->second.retiring || !it->second.handle)
+  if (it == st.children.end() || it->second.retiring)
     return nullptr;
-  return &it->second;
+  if (!it->second.handle && !it->second.dormant.empty())
+    awaken(self, it);
+  return it->second.handle ? &it->second : nullptr;
 }
 
 /// An operator changes `id` in the store while its first start still reads
 /// its months: that read may predate the change.
 void mark_reread(supervisor_state& st, const std::string& id) {
-  if (auto it = st.children.find(id); it != st.children.end() && !it->second.handle)
+  if (auto it = st.children.find(id);
+      it != st.children.end() && !it->second.handle && it->second.dormant.empty())
     it->second.reread = true;
 }
 
-using child_entry = std::unordered_map<std::string, supervisor_state::child>::iterator;
+/// Wakes hibernated advertisers from the line while the window has room.
+void wake_more(self_ptr self) {
+  auto& st = self->state;
+  while (st.woken < st.wake_window && !st.wake_line.empty() && !st.draining) {
+    auto record = std::move(st.wake_line.front());
+    st.wake_line.pop_front();
+    auto at = st.children.find(record.id);
+    if (at == st.children.end() || !at->second.waking)
+      continue;
+    auto& c = at->second;
+    c.waking = false;
+    if (c.retiring || (!c.handle && (c.dormant.empty() || !awaken(self, at))))
+      continue;
+    c.from_line = true;
+    ++st.woken;
+    tell(self, c, due_atom_v, std::move(record));
+  }
+  if (st.wake_line.empty())
+    st.wake_line.shrink_to_fit();
+}
+
+/// The child's actor was woken from the line and is at rest (or gone).
+void rested(supervisor_state& st, supervisor_state::child& c) {
+  if (std::exchange(c.from_line, false))
+    --st.woken;
+}
+
+/// A hibernated child waits in the wake line for what a tick has for it.
+void line_up(supervisor_state& st, supervisor_state::child& c, advertiser record) {
+  if (std::exchange(c.waking, true))
+    return;
+  std::string{}.swap(record.name);
+  st.wake_line.push_back(std::move(record));
+}
 
 /// Tells the advertiser's actor (started if it has none) to run what is due,
 /// or has a retiring one replaced once it stopped. `at` is its entry among
@@ -70,8 +148,12 @@ void hand_out(self_ptr self, advertiser record, child_entry at) {
   auto& st = self->state;
   if (!may_run(st, record.id)) {
     // Another node leases it; an actor left from before stops.
-    if (at != st.children.end() && !at->second.retiring && at->second.handle)
-      retire(self, at->second);
+    if (at != st.children.end() && !at->second.retiring) {
+      if (at->second.handle)
+        retire(self, at->second);
+      else if (!at->second.dormant.empty())
+        st.children.erase(at);
+    }
     return;
   }
   bool fresh = at == st.children.end();
@@ -86,7 +168,10 @@ void hand_out(self_ptr self, advertiser record, child_entry at) {
     if (c.revive)
       st.revivals.insert_or_assign(record.id, std::move(record));
   } else if (c.handle) {
-    self->send(c.handle, due_atom_v, std::move(record));
+    tell(self, c, due_atom_v, std::move(record));
+  } else if (!c.dormant.empty()) {
+    line_up(st, c, std::move(record));
+    wake_more(self);
   }
 }
 
@@ -126,20 +211,26 @@ void start_in_bulk(self_ptr self, std::vector<advertiser> records, uint64_t list
         by_id[row.advertiser_id].push_back(std::move(row));
       for (const auto& r : *chunk) {
         auto it = st.children.find(r.id);
-        if (it == st.children.end() || it->second.handle)
+        if (it == st.children.end() || it->second.handle || !it->second.dormant.empty())
           continue;
         if (st.draining || !may_run(st, r.id)) {
           // Its lease went to another node while its months were read.
           st.children.erase(it);
           continue;
         }
-        std::optional<month_list> months;
-        if (!it->second.reread) {
-          auto found = by_id.find(r.id);
-          months = found == by_id.end() ? month_list{} : std::move(found->second);
+        if (it->second.reread) {
+          start_child(self, r, std::nullopt);
+          continue;
         }
-        start_child(self, r, std::move(months));
+        // Read, they wait in the wake line as hibernated ones do.
+        auto found = by_id.find(r.id);
+        auto who = r;
+        std::string{}.swap(who.name);
+        it->second.dormant =
+          pack_dormant(who, found == by_id.end() ? month_list{} : kept_rows(std::move(found->second)));
+        line_up(st, it->second, std::move(who));
       }
+      wake_more(self);
     };
     self->request(st.settings->reader, st.settings->store_timeout, months_atom_v, std::move(ids))
       .then([=](month_list& rows) { start_all(std::move(rows)); },
@@ -170,6 +261,7 @@ void start_created(self_ptr self, advertiser_list created) {
 /// in-flight month (if any) is recorded.
 void retire(self_ptr self, supervisor_state::child& c) {
   c.retiring = true;
+  ++c.told;
   auto hdl = c.handle;
   auto limit = self->state.settings->job_timeout + std::chrono::minutes{2};
   self->request(hdl, limit, drain_atom_v)
@@ -252,6 +344,8 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
     return;
   auto& c = child_it->second;
   c.handle = nullptr;
+  rested(st, c);
+  wake_more(self);
   if (auto revival = st.revivals.find(id); revival != st.revivals.end()) {
     auto record = std::move(revival->second);
     st.revivals.erase(revival);
@@ -292,6 +386,7 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
            std::shared_ptr<const advertiser_settings> settings, restart_policy restarts) {
   self->state.settings = std::move(settings);
   self->state.restarts = restarts;
+  self->state.wake_window = woken_per_place * self->state.settings->queue->total_places();
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   // Shutdown reaches the supervisor as an exit message: take the children along.
   self->set_exit_handler([=](caf::exit_msg& em) {
@@ -316,14 +411,30 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
         else
           hand_out(self, std::move(record), at);
       }
-      for (auto& [id, c] : st.children)
-        if (!c.retiring && c.handle && c.listed != tick)
+      for (auto it = st.children.begin(); it != st.children.end();) {
+        auto& c = it->second;
+        if (c.retiring || c.listed == tick) {
+          ++it;
+        } else if (c.handle) {
           retire(self, c);
+          ++it;
+        } else if (!c.dormant.empty()) {
+          // Hibernated and no longer active: nothing runs to be drained.
+          it = st.children.erase(it);
+        } else {
+          ++it;
+        }
+      }
       start_in_bulk(self, std::move(fresh), tick);
       return listed;
     },
     [=](due_atom, const advertiser& record) {
-      if (!self->state.draining)
+      if (self->state.draining)
+        return;
+      // An operator's trigger does not wait behind a tick's wake line.
+      if (auto* c = may_run(self->state, record.id) ? awake(self, record.id) : nullptr)
+        tell(self, *c, due_atom_v, record);
+      else
         hand_out(self, record);
     },
     [=](create_atom, const new_advertiser& request,
@@ -394,8 +505,10 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
     [=](retry_atom, const std::string& id, year_month month,
         const audit_note& note) -> caf::result<month_state> {
       auto& st = self->state;
-      if (auto* c = serving(st, id))
+      if (auto* c = awake(self, id)) {
+        ++c->told;
         return self->delegate(c->handle, retry_atom_v, month, note);
+      }
       mark_reread(st, id);
       // No actor holds a copy of its months: the store alone changes.
       return self->delegate(st.settings->reader, retry_atom_v, id, month, note);
@@ -405,8 +518,10 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       auto& st = self->state;
       if (st.draining && active)
         return to_caf_error(make_failure(errc::shutting_down, "cdpbatchd is shutting down"));
-      if (auto* c = serving(st, id))
+      if (auto* c = awake(self, id)) {
+        ++c->told;
         return self->delegate(c->handle, activate_atom_v, active, std::move(reason), note);
+      }
       mark_reread(st, id);
       auto promise = self->make_response_promise<advertiser>();
       self->request(st.settings->reader, st.settings->store_timeout, activate_atom_v, id, active,
@@ -431,19 +546,21 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       auto& st = self->state;
       for (const auto& m : months) {
         mark_reread(st, m.advertiser_id);
-        if (auto* c = serving(st, m.advertiser_id))
-          self->send(c->handle, reaped_atom_v, m.month);
+        if (auto* c = awake(self, m.advertiser_id))
+          tell(self, *c, reaped_atom_v, m.month);
       }
     },
     [=](reload_atom, const std::string& id) {
       auto& st = self->state;
       mark_reread(st, id);
-      if (auto* c = serving(st, id))
-        self->send(c->handle, reload_atom_v);
+      if (auto* c = awake(self, id))
+        tell(self, *c, reload_atom_v);
     },
     [=](lookup_atom, const std::string& id) -> caf::result<advertiser_actor> {
       auto& st = self->state;
       auto it = st.children.find(id);
+      if (it != st.children.end() && !it->second.handle && !it->second.dormant.empty())
+        awaken(self, it);
       if (it == st.children.end() || !it->second.handle)
         return to_caf_error(make_failure(errc::not_found, "advertiser '" + id + "' has no actor"));
       return it->second.handle;
@@ -455,10 +572,13 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
         return advertiser_activity{id, advertiser_activity::phase::not_loaded, std::nullopt, 0, 0,
                                    std::nullopt, std::nullopt, -1,
                                    "no actor: inactive or not yet ticked"};
+      if (!it->second.handle && !it->second.dormant.empty())
+        awaken(self, it);
       if (!it->second.handle)
         return advertiser_activity{id, advertiser_activity::phase::loading, std::nullopt, 0, 0,
                                    std::nullopt, std::nullopt, -1,
                                    "its actor starts: reading its months"};
+      ++it->second.told;
       return self->delegate(it->second.handle, activity_atom_v);
     },
     [=](drain_atom) -> caf::result<int64_t> {
@@ -474,10 +594,13 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
         if (--*remaining == 0)
           promise.deliver(total);
       };
-      for (auto& [id, c] : st.children)
-        if (c.handle)
-          self->request(c.handle, st.settings->job_timeout + std::chrono::minutes{2}, drain_atom_v)
-            .then([=](bool) mutable { answered(); }, [=](caf::error&) mutable { answered(); });
+      for (auto& [id, c] : st.children) {
+        if (!c.handle)
+          continue;
+        ++c.told;
+        self->request(c.handle, st.settings->job_timeout + std::chrono::minutes{2}, drain_atom_v)
+          .then([=](bool) mutable { answered(); }, [=](caf::error&) mutable { answered(); });
+      }
       return promise;
     },
     [=](alive_atom) { return static_cast<int64_t>(self->state.ids.size()); },
@@ -490,18 +613,28 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
         auto it = st.children.find(l.advertiser_id);
         if (it == st.children.end())
           gained = gained || !st.leases.count(l.advertiser_id);
-        else if (epoch_of(st, l.advertiser_id) != l.epoch && !it->second.retiring
-                 && it->second.handle)
-          self->send(it->second.handle, lease_atom_v, l.epoch);
+        else if (epoch_of(st, l.advertiser_id) != l.epoch)
+          // A hibernated one wakes to reread: its months may be another node's since.
+          if (auto* c = awake(self, l.advertiser_id))
+            tell(self, *c, lease_atom_v, l.epoch);
       }
       st.leases = std::move(now);
       // A child still reading its months starts with the new epoch, or not
       // at all if its lease is gone (start_in_bulk looks).
-      for (auto& [id, c] : st.children)
-        if (!c.retiring && c.handle && !st.leases.count(id)) {
+      for (auto it = st.children.begin(); it != st.children.end();) {
+        auto& [id, c] = *it;
+        if (c.retiring || st.leases.count(id)) {
+          ++it;
+        } else if (c.handle) {
           spdlog::info("[advertiser={}] lease gone to another node: stopping its actor here", id);
           retire(self, c);
+          ++it;
+        } else if (!c.dormant.empty()) {
+          it = st.children.erase(it);
+        } else {
+          ++it;
         }
+      }
       return gained && !st.draining;
     },
     [=](restart_atom, const std::string& id) {
@@ -510,6 +643,28 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       if (it == st.children.end() || it->second.handle || st.draining)
         return;
       restart(self, id);
+    },
+    [=](hibernate_atom, advertiser_rest& rest) {
+      auto& st = self->state;
+      const auto& sender = self->current_sender();
+      auto id_it = sender ? st.ids.find(sender->id()) : st.ids.end();
+      if (id_it == st.ids.end())
+        return;
+      auto at = st.children.find(*id_it->second);
+      if (at == st.children.end() || at->second.handle.id() != sender->id())
+        return;
+      auto& c = at->second;
+      rested(st, c);
+      // A message sent after it rested would be lost with the actor: it
+      // rests again once it has handled it.
+      if (!rest.dormant.empty() && rest.heard == c.told && !c.retiring && !st.draining) {
+        self->demonitor(c.handle.address());
+        self->send_exit(c.handle, caf::exit_reason::user_shutdown);
+        st.ids.erase(id_it);
+        c.handle = nullptr;
+        c.dormant = std::move(rest.dormant);
+      }
+      wake_more(self);
     },
   };
 }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -21,11 +22,16 @@ struct restart_policy {
 };
 
 struct supervisor_state {
-  /// What the supervisor keeps per advertiser: a million of these fit in
-  /// about 150 MB, the record itself lives in the advertiser's actor.
+  /// What the supervisor keeps per advertiser: the record itself lives in
+  /// the advertiser's actor, or packed in `dormant` while it has none.
   struct child {
-    /// Null while its months are read for its first start.
+    /// Null while its months are read for its first start, or while it
+    /// hibernates.
     advertiser_actor handle;
+    /// Hibernated: its record and months, packed (actors/hibernation.hpp).
+    std::vector<char> dormant;
+    /// Messages sent to its actor: it hibernates only once it has handled all.
+    uint32_t told = 0;
     /// Its crashes within the restart window, oldest first.
     std::vector<timestamp> restarts;
     /// The tick that listed it last.
@@ -38,6 +44,10 @@ struct supervisor_state {
     /// An operator changed it while its months were being read: its actor
     /// reads them again itself.
     bool reread = false;
+    /// A tick reached it while it hibernated: it waits in the wake line.
+    bool waking = false;
+    /// Woken from the line and not yet at rest: it counts against the window.
+    bool from_line = false;
   };
 
   std::shared_ptr<const advertiser_settings> settings;
@@ -49,6 +59,14 @@ struct supervisor_state {
   std::unordered_map<std::string, advertiser> revivals;
   /// Cluster mode (settings->leased): the epoch of each lease this node holds.
   std::unordered_map<std::string, int64_t> leases;
+  /// Ticks' records for hibernated advertisers (and first starts whose
+  /// months were read in bulk), woken in this order as those woken before
+  /// come to rest: a tick over a million advertisers wakes a few hundred at
+  /// a time, not a million actors at once.
+  std::deque<advertiser> wake_line;
+  /// Actors woken from the line and not yet at rest, and how many may be.
+  int64_t woken = 0;
+  int64_t wake_window = 0;
   uint64_t tick = 0;
   bool draining = false;
 

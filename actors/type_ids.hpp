@@ -12,6 +12,7 @@
 
 #include "caf/all.hpp"
 
+#include "actors/hibernation.hpp"
 #include "actors/wire.hpp"
 #include "domain/advertiser.hpp"
 #include "domain/errors.hpp"
@@ -56,6 +57,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::import_row_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::import_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::audit_note)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::audit_filter)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cdp::advertiser_rest)
 
 CAF_BEGIN_TYPE_ID_BLOCK(cdpbatch, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(cdpbatch, (cdp::year_month))
@@ -142,6 +144,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(cdpbatch, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(cdpbatch, (cdp::operator_call))
   CAF_ADD_ATOM(cdpbatch, cdp, audit_atom, "audit")
   CAF_ADD_ATOM(cdpbatch, cdp, prune_atom, "prune")
+  CAF_ADD_ATOM(cdpbatch, cdp, hibernate_atom, "hibernate")
 CAF_END_TYPE_ID_BLOCK(cdpbatch)
 
 CAF_ERROR_CODE_ENUM(cdp::errc, "cdp")

@@ -85,6 +85,9 @@ int main(int argc, char** argv) {
   }
   std::printf("create         %d advertisers in %.2f s (bulk, 5,000 a transaction)\n", advertisers,
               seconds_since(t0));
+  // What the store's connection and cache hold before any actor exists.
+  auto base_mb = cdp::rss_mb();
+  std::printf("before engine  RSS %.0f MB\n", base_mb);
   std::fflush(stdout);
 
   auto jobs = cdp::make_job_factory(cfg);
@@ -117,8 +120,14 @@ int main(int argc, char** argv) {
   std::printf("first tick     spawn + load + %d jobs: %.2f s\n", advertisers, seconds_since(t0));
   // Refreshes asked for while a month ran come right after it.
   std::this_thread::sleep_for(std::chrono::seconds{1});
-  std::printf("idle           RSS %.0f MB (%.2f KB per advertiser)\n", cdp::rss_mb(),
-              cdp::rss_mb() * 1024.0 / advertisers);
+  int64_t alive = -1;
+  self->request(e.supervisor, std::chrono::minutes{1}, cdp::alive_atom_v)
+    .receive([&](int64_t n) { alive = n; }, [](caf::error&) {});
+  auto idle_mb = cdp::rss_mb();
+  std::printf("idle           RSS %.0f MB (%.2f KB per advertiser; %.0f bytes per idle advertiser "
+              "above the RSS before the engine), %lld actors alive\n",
+              idle_mb, idle_mb * 1024.0 / advertisers,
+              (idle_mb - base_mb) * 1024.0 * 1024.0 / advertisers, static_cast<long long>(alive));
   std::fflush(stdout);
 
   for (int round = 0; round < rounds; ++round) {
