@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include <malloc.h>
+
 #include <spdlog/spdlog.h>
 
 #include "actors/errors.hpp"
@@ -123,8 +125,12 @@ void wake_more(self_ptr self) {
     ++st.woken;
     tell(self, c, due_atom_v, std::move(record));
   }
-  if (st.wake_line.empty())
+  if (st.wake_line.empty() && st.woken == 0 && !std::exchange(st.trimmed, true)) {
     st.wake_line.shrink_to_fit();
+    // A wave frees a million actors' worth of small blocks that glibc keeps
+    // mapped; handing them back is what makes the idle RSS the idle size.
+    malloc_trim(0);
+  }
 }
 
 /// The child's actor was woken from the line and is at rest (or gone).
@@ -137,6 +143,7 @@ void rested(supervisor_state& st, supervisor_state::child& c) {
 void line_up(supervisor_state& st, supervisor_state::child& c, advertiser record) {
   if (std::exchange(c.waking, true))
     return;
+  st.trimmed = false;
   std::string{}.swap(record.name);
   st.wake_line.push_back(std::move(record));
 }

@@ -67,6 +67,8 @@ struct supervisor_state {
   /// Actors woken from the line and not yet at rest, and how many may be.
   int64_t woken = 0;
   int64_t wake_window = 0;
+  /// The memory of the last wave has been handed back (wake_more).
+  bool trimmed = true;
   uint64_t tick = 0;
   bool draining = false;
 

@@ -106,7 +106,7 @@ std::optional<recorder::clock_type::time_point> recorder::backfill_ended() const
 
 recorder::progress recorder::now() const {
   std::lock_guard guard{mutex_};
-  return {months_done_, ended_, totals_.jobs};
+  return {months_done_, ended_, totals_.jobs, static_cast<int64_t>(advertisers_.size())};
 }
 
 samples recorder::take() const {

@@ -38,6 +38,8 @@ public:
     /// Advertisers that did their work once or were deactivated.
     int64_t advertisers_ended = 0;
     int64_t jobs = 0;
+    /// Advertisers whose first claim is durable.
+    int64_t started = 0;
   };
   progress now() const;
   /// When the last NEW advertiser ended its backfill, if it has.

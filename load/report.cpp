@@ -51,6 +51,7 @@ report summarize(const samples& s) {
     r.batch_size_mean = std::accumulate(s.batch_sizes.begin(), s.batch_sizes.end(), 0.0)
                         / static_cast<double>(s.batch_sizes.size());
   r.peak_rss_mb = s.peak_rss_mb;
+  r.bytes_per_idle_advertiser = s.bytes_per_idle_advertiser;
   r.cpu_s = s.cpu_s;
   r.order_violations = s.order_violations;
   r.backfill_share = ratio(static_cast<double>(s.backfill_attempts),
@@ -90,13 +91,15 @@ nlohmann::json to_json(const report& r) {
     {"commit_latency_ms", {{"p50", r.commit_latency_p50_ms}, {"p99", r.commit_latency_p99_ms}}},
     {"batch_size_mean", r.batch_size_mean},
     {"peak_rss_mb", r.peak_rss_mb},
+    {"bytes_per_idle_advertiser", r.bytes_per_idle_advertiser},
     {"cpu_s", r.cpu_s},
     {"order_violations", r.order_violations},
     {"backfill_share", r.backfill_share},
   };
   if (!r.target.empty())
     for (const char* unseen : {"tick_handout_s", "ticks", "first_tick_s", "commit_latency_ms",
-                               "batch_size_mean", "peak_rss_mb", "cpu_s"})
+                               "batch_size_mean", "peak_rss_mb", "bytes_per_idle_advertiser",
+                               "cpu_s"})
       j[unseen] = nullptr;
   if (r.sequential)
     j["sequential"] = {{"jobs", r.sequential->jobs},
@@ -130,13 +133,17 @@ std::string to_table(const report& r) {
                                     r.month_latency_ms.p99));
   engine_line("tick hand-out", fmt::format("max {:.3f} s  p50 {:.3f} s  ({} ticks)", r.tick_handout_max_s,
                                     r.tick_handout_p50_s, r.ticks));
-  engine_line("first tick", fmt::format("{:.3f} s (every actor started with its months)", r.first_tick_s));
+  engine_line("first tick", fmt::format("{:.3f} s (every advertiser claimed its first month)", r.first_tick_s));
   line("backfill done", r.backfill_s < 0 ? std::string{"not by the end"}
                                           : fmt::format("{:.3f} s after the start", r.backfill_s));
   engine_line("commit latency", fmt::format("p50 {:.2f} ms  p99 {:.2f} ms", r.commit_latency_p50_ms,
                                      r.commit_latency_p99_ms));
   engine_line("batch size", fmt::format("{:.1f} transitions per commit (mean)", r.batch_size_mean));
   engine_line("peak RSS", fmt::format("{:.0f} MB", r.peak_rss_mb));
+  engine_line("idle memory", r.bytes_per_idle_advertiser < 0
+                               ? std::string{"not measured (a --duration run)"}
+                               : fmt::format("{:.0f} bytes per idle advertiser",
+                                             r.bytes_per_idle_advertiser));
   engine_line("CPU", fmt::format("{:.2f} s", r.cpu_s));
   line("order violations", fmt::format("{}", r.order_violations));
   line("backfill share", fmt::format("{:.2f} of the attempts started while it had work",

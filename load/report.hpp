@@ -36,10 +36,12 @@ struct samples {
   /// Engine start until the last NEW advertiser ended its backfill; -1 when
   /// one had not by the end.
   double backfill_s = -1;
-  /// Engine start until every advertiser had its actor with its months.
+  /// Engine start until every advertiser had claimed its first month.
   double first_tick_s = 0;
   double cpu_s = 0;
   double peak_rss_mb = 0;
+  /// See report::bytes_per_idle_advertiser.
+  double bytes_per_idle_advertiser = -1;
   /// Claim to completion of each month run (its retries included).
   std::vector<double> month_latency_ms;
   /// Each schedule tick, listing to handed out.
@@ -87,6 +89,10 @@ struct report {
   double commit_latency_p99_ms = 0;
   double batch_size_mean = 0;
   double peak_rss_mb = 0;
+  /// Resident memory the engine holds per advertiser once all are idle
+  /// (every one did its work once), above what the process held before it
+  /// started; -1 when not measured (a --duration run).
+  double bytes_per_idle_advertiser = -1;
   double cpu_s = 0;
   int64_t order_violations = 0;
   /// The backfill's share of the attempts started while it had work (0

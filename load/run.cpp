@@ -170,6 +170,24 @@ expected<sequential_figures> run_sequentially(store& db, const population& who,
   return out;
 }
 
+/// The engine's resident memory per advertiser once every one is idle: it
+/// waits (10 s at most) for their actors to hibernate, then compares with
+/// `before_mb`, what the process held before the engine started.
+double idle_bytes(caf::actor_system& sys, const engine& e, double before_mb, int64_t advertisers) {
+  caf::scoped_actor self{sys};
+  auto limit = clock_type::now() + std::chrono::seconds{10};
+  for (;;) {
+    int64_t alive = -1;
+    self->request(e.supervisor, std::chrono::seconds{10}, alive_atom_v)
+      .receive([&](int64_t n) { alive = n; }, [](caf::error&) {});
+    if (alive == 0 || clock_type::now() >= limit)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  return std::max(0.0, rss_mb() - before_mb) * 1048576.0
+         / static_cast<double>(std::max<int64_t>(advertisers, 1));
+}
+
 } // namespace
 
 expected<report> run(const options& o, std::FILE* progress_out) {
@@ -217,6 +235,7 @@ expected<report> run(const options& o, std::FILE* progress_out) {
     engine_options eo{cfg, clk, *jobs, "cdpload", {}, {}, [&](const std::string&) { broken = true; }};
     eo.observer = rec;
     auto cpu0 = cpu_seconds();
+    auto rss_before = rss_mb();
     t0 = clock_type::now();
     auto e = start_engine(sys, eo);
     progress_display shown{progress_out};
@@ -228,15 +247,14 @@ expected<report> run(const options& o, std::FILE* progress_out) {
                            rss_mb()};
     };
     {
-      caf::scoped_actor self{sys};
       bool started = false;
       for (;;) {
         std::this_thread::sleep_for(std::chrono::milliseconds{20});
-        if (!started) {
-          self->request(e.supervisor, std::chrono::seconds{10}, alive_atom_v)
-            .receive([&](int64_t n) { started = n >= who.size(); }, [](caf::error&) {});
-          if (started)
-            s.first_tick_s = seconds_since(t0);
+        // Hibernated advertisers have no actor to count: the first tick
+        // is over once every advertiser has claimed a month.
+        if (!started && rec->now().started >= who.size()) {
+          started = true;
+          s.first_tick_s = seconds_since(t0);
         }
         shown.show(view());
         bool done = o.duration ? seconds_since(t0) * 1000 >= static_cast<double>(o.duration->count())
@@ -247,6 +265,8 @@ expected<report> run(const options& o, std::FILE* progress_out) {
       s.wall_s = seconds_since(t0);
       s.cpu_s = cpu_seconds() - cpu0;
       shown.finish(view());
+      if (!o.duration && !broken)
+        s.bytes_per_idle_advertiser = idle_bytes(sys, e, rss_before, who.size());
     }
     if (broken)
       return make_failure(errc::store_unavailable, "a core actor of the engine ended; see the log");
@@ -262,6 +282,7 @@ expected<report> run(const options& o, std::FILE* progress_out) {
     counted.backfill_s = std::chrono::duration<double>(*ended - t0).count();
   counted.cpu_s = s.cpu_s;
   counted.peak_rss_mb = peak_rss_mb();
+  counted.bytes_per_idle_advertiser = s.bytes_per_idle_advertiser;
   auto r = summarize(counted);
 
   if (o.sequential) {

@@ -29,6 +29,7 @@ TEST_CASE("the report's figures follow from a known run") {
   s.backfill_s = 1.5;
   s.cpu_s = 3.0;
   s.peak_rss_mb = 42;
+  s.bytes_per_idle_advertiser = 380;
   for (int i = 1; i <= 100; ++i)
     s.month_latency_ms.push_back(i);
   s.tick_handout_s = {0.1, 0.3, 0.2};
@@ -68,6 +69,7 @@ TEST_CASE("the report's figures follow from a known run") {
   CHECK(j["commit_latency_ms"]["p99"] == 4);
   CHECK(j["batch_size_mean"] == Approx(4));
   CHECK(j["peak_rss_mb"] == 42);
+  CHECK(j["bytes_per_idle_advertiser"] == 380);
   CHECK(j["cpu_s"] == 3.0);
   CHECK(j["order_violations"] == 0);
   CHECK(j["sequential"]["speedup"] == Approx(10));
