@@ -4,9 +4,10 @@
 //
 // Creates the advertisers in bulk (timed apart), starts the engine with its
 // next tick far away and a simulated 0 ms job, then measures the first tick
-// (actors spawned, months read, one job each), the memory once that wave is
-// done, and `rounds` warm ticks: the list, the hand-out to every actor and,
-// unless --no-wave, the time until every advertiser's refresh is done.
+// (months read, one job each), the memory once that wave is done and its
+// actors hibernated, and `rounds` warm ticks: the list, the hand-out to every
+// advertiser (into the wake line) and, unless --no-wave, the time until every
+// advertiser's refresh is done.
 
 #include <chrono>
 #include <cstdio>
@@ -117,7 +118,7 @@ int main(int argc, char** argv) {
   // The engine's own first tick fires at start.
   wait_jobs(advertisers);
   std::fprintf(stderr, "\n");
-  std::printf("first tick     spawn + load + %d jobs: %.2f s\n", advertisers, seconds_since(t0));
+  std::printf("first tick     load + %d jobs: %.2f s\n", advertisers, seconds_since(t0));
   // Refreshes asked for while a month ran come right after it.
   std::this_thread::sleep_for(std::chrono::seconds{1});
   int64_t alive = -1;
@@ -138,7 +139,7 @@ int main(int argc, char** argv) {
     int64_t handed = 0;
     self->request(e.supervisor, std::chrono::minutes{5}, cdp::sync_atom_v, std::move(*active))
       .receive([&](int64_t n) { handed = n; }, [](caf::error&) {});
-    std::printf("warm tick %d    list %.3f s, hand-out to %lld actors %.3f s\n", round + 1, listed,
+    std::printf("warm tick %d    list %.3f s, hand-out to %lld advertisers %.3f s\n", round + 1, listed,
                 static_cast<long long>(handed), seconds_since(t0) - listed);
     std::fflush(stdout);
     if (no_wave)
