@@ -138,6 +138,11 @@ advertiser_activity activity_of(const advertiser_state& st, int64_t ahead);
 /// Whether it may claim here: outside cluster mode always, in it only under
 /// a lease the store has not refused.
 bool may_claim(const advertiser_state& st);
+/// What a hibernated advertiser is doing, as its actor would say if woken
+/// (`epoch` is this node's lease on it): a describe does not wake it.
+advertiser_activity hibernated_activity(std::shared_ptr<const advertiser_settings> cfg,
+                                        advertiser who, std::vector<month_state> months,
+                                        int64_t epoch);
 /// Nothing in flight and nothing owed: its supervisor may hear of it.
 bool at_rest(const advertiser_state& st);
 /// At rest, and nothing lives only in the actor (a pending timer, a lost

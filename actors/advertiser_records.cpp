@@ -307,4 +307,17 @@ bool may_hibernate(const advertiser_state& st) {
          && !st.lease_lost;
 }
 
+advertiser_activity hibernated_activity(std::shared_ptr<const advertiser_settings> cfg,
+                                        advertiser who, std::vector<month_state> months,
+                                        int64_t epoch) {
+  // The state its actor would start with: idle, its months the store's.
+  advertiser_state st;
+  st.cfg = std::move(cfg);
+  st.who = std::move(who);
+  st.months = std::move(months);
+  st.epoch = epoch;
+  st.machine.months_known = true;
+  return activity_of(st, -1);
+}
+
 } // namespace cdp

@@ -579,8 +579,12 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
         return advertiser_activity{id, advertiser_activity::phase::not_loaded, std::nullopt, 0, 0,
                                    std::nullopt, std::nullopt, -1,
                                    "no actor: inactive or not yet ticked"};
-      if (!it->second.handle && !it->second.dormant.empty())
+      if (!it->second.handle && !it->second.dormant.empty()) {
+        if (auto state = unpack_dormant(it->second.dormant))
+          return hibernated_activity(st.settings, std::move(state->who), std::move(state->months),
+                                     epoch_of(st, id));
         awaken(self, it);
+      }
       if (!it->second.handle)
         return advertiser_activity{id, advertiser_activity::phase::loading, std::nullopt, 0, 0,
                                    std::nullopt, std::nullopt, -1,
