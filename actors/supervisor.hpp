@@ -61,8 +61,8 @@ struct supervisor_state {
   std::unordered_map<std::string, int64_t> leases;
   /// Ticks' records for hibernated advertisers (and first starts whose
   /// months were read in bulk), woken in this order as those woken before
-  /// come to rest: a tick over a million advertisers wakes a few hundred at
-  /// a time, not a million actors at once.
+  /// come to rest: a tick over a million advertisers keeps about a thousand
+  /// actors awake at a time (8 per place of the job queue), not a million.
   std::deque<advertiser> wake_line;
   /// Actors woken from the line and not yet at rest, and how many may be.
   int64_t woken = 0;
