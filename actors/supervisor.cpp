@@ -42,11 +42,27 @@ void retire(self_ptr self, supervisor_state::child& c);
 
 using child_entry = std::unordered_map<std::string, supervisor_state::child>::iterator;
 
-/// Sends to the child's actor, counted for its hibernation (advertiser_rest).
+// Everything sent to a child's actor goes through these three: each counts
+// it, so that the actor hibernates only once it has handled all (advertiser_rest).
+
 template <class... Ts>
 void tell(self_ptr self, supervisor_state::child& c, Ts&&... xs) {
   ++c.told;
   self->send(c.handle, std::forward<Ts>(xs)...);
+}
+
+/// Hands the request being handled on to the child's actor.
+template <class... Ts>
+auto relay(self_ptr self, supervisor_state::child& c, Ts&&... xs) {
+  ++c.told;
+  return self->delegate(c.handle, std::forward<Ts>(xs)...);
+}
+
+/// Asks the child's actor to drain: it answers once nothing is in flight.
+auto ask_drain(self_ptr self, supervisor_state::child& c) {
+  ++c.told;
+  return self->request(c.handle, self->state.settings->job_timeout + std::chrono::minutes{2},
+                       drain_atom_v);
 }
 
 /// Spawns the actor of `record` (the child must exist); `months` spares it
@@ -148,6 +164,23 @@ void line_up(supervisor_state& st, supervisor_state::child& c, advertiser record
   st.wake_line.push_back(std::move(record));
 }
 
+/// A child that may no longer run here goes: a live actor drains first (it
+/// stays listed while retiring), a hibernated one has nothing to drain. A
+/// child whose months are still read is left to start_in_bulk. The entry
+/// after it.
+child_entry let_go(self_ptr self, child_entry at) {
+  auto& c = at->second;
+  if (c.retiring)
+    return std::next(at);
+  if (c.handle) {
+    retire(self, c);
+    return std::next(at);
+  }
+  if (!c.dormant.empty())
+    return self->state.children.erase(at);
+  return std::next(at);
+}
+
 /// Tells the advertiser's actor (started if it has none) to run what is due,
 /// or has a retiring one replaced once it stopped. `at` is its entry among
 /// the children, looked up once by a tick's loop over every advertiser.
@@ -155,12 +188,8 @@ void hand_out(self_ptr self, advertiser record, child_entry at) {
   auto& st = self->state;
   if (!may_run(st, record.id)) {
     // Another node leases it; an actor left from before stops.
-    if (at != st.children.end() && !at->second.retiring) {
-      if (at->second.handle)
-        retire(self, at->second);
-      else if (!at->second.dormant.empty())
-        st.children.erase(at);
-    }
+    if (at != st.children.end())
+      let_go(self, at);
     return;
   }
   bool fresh = at == st.children.end();
@@ -268,10 +297,8 @@ void start_created(self_ptr self, advertiser_list created) {
 /// in-flight month (if any) is recorded.
 void retire(self_ptr self, supervisor_state::child& c) {
   c.retiring = true;
-  ++c.told;
   auto hdl = c.handle;
-  auto limit = self->state.settings->job_timeout + std::chrono::minutes{2};
-  self->request(hdl, limit, drain_atom_v)
+  ask_drain(self, c)
     .then([=](bool) { self->send_exit(hdl, caf::exit_reason::user_shutdown); },
           [=](caf::error&) { self->send_exit(hdl, caf::exit_reason::user_shutdown); });
 }
@@ -418,20 +445,9 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
         else
           hand_out(self, std::move(record), at);
       }
-      for (auto it = st.children.begin(); it != st.children.end();) {
-        auto& c = it->second;
-        if (c.retiring || c.listed == tick) {
-          ++it;
-        } else if (c.handle) {
-          retire(self, c);
-          ++it;
-        } else if (!c.dormant.empty()) {
-          // Hibernated and no longer active: nothing runs to be drained.
-          it = st.children.erase(it);
-        } else {
-          ++it;
-        }
-      }
+      // Those this tick did not list are no longer active.
+      for (auto it = st.children.begin(); it != st.children.end();)
+        it = it->second.listed == tick ? std::next(it) : let_go(self, it);
       start_in_bulk(self, std::move(fresh), tick);
       return listed;
     },
@@ -512,10 +528,8 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
     [=](retry_atom, const std::string& id, year_month month,
         const audit_note& note) -> caf::result<month_state> {
       auto& st = self->state;
-      if (auto* c = awake(self, id)) {
-        ++c->told;
-        return self->delegate(c->handle, retry_atom_v, month, note);
-      }
+      if (auto* c = awake(self, id))
+        return relay(self, *c, retry_atom_v, month, note);
       mark_reread(st, id);
       // No actor holds a copy of its months: the store alone changes.
       return self->delegate(st.settings->reader, retry_atom_v, id, month, note);
@@ -525,10 +539,8 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       auto& st = self->state;
       if (st.draining && active)
         return to_caf_error(make_failure(errc::shutting_down, "cdpbatchd is shutting down"));
-      if (auto* c = awake(self, id)) {
-        ++c->told;
-        return self->delegate(c->handle, activate_atom_v, active, std::move(reason), note);
-      }
+      if (auto* c = awake(self, id))
+        return relay(self, *c, activate_atom_v, active, std::move(reason), note);
       mark_reread(st, id);
       auto promise = self->make_response_promise<advertiser>();
       self->request(st.settings->reader, st.settings->store_timeout, activate_atom_v, id, active,
@@ -589,8 +601,7 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
         return advertiser_activity{id, advertiser_activity::phase::loading, std::nullopt, 0, 0,
                                    std::nullopt, std::nullopt, -1,
                                    "its actor starts: reading its months"};
-      ++it->second.told;
-      return self->delegate(it->second.handle, activity_atom_v);
+      return relay(self, it->second, activity_atom_v);
     },
     [=](drain_atom) -> caf::result<int64_t> {
       auto& st = self->state;
@@ -605,13 +616,10 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
         if (--*remaining == 0)
           promise.deliver(total);
       };
-      for (auto& [id, c] : st.children) {
-        if (!c.handle)
-          continue;
-        ++c.told;
-        self->request(c.handle, st.settings->job_timeout + std::chrono::minutes{2}, drain_atom_v)
-          .then([=](bool) mutable { answered(); }, [=](caf::error&) mutable { answered(); });
-      }
+      for (auto& [id, c] : st.children)
+        if (c.handle)
+          ask_drain(self, c).then([=](bool) mutable { answered(); },
+                                  [=](caf::error&) mutable { answered(); });
       return promise;
     },
     [=](alive_atom) { return static_cast<int64_t>(self->state.ids.size()); },
@@ -633,18 +641,14 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       // A child still reading its months starts with the new epoch, or not
       // at all if its lease is gone (start_in_bulk looks).
       for (auto it = st.children.begin(); it != st.children.end();) {
-        auto& [id, c] = *it;
-        if (c.retiring || st.leases.count(id)) {
+        const auto& [id, c] = *it;
+        if (st.leases.count(id)) {
           ++it;
-        } else if (c.handle) {
-          spdlog::info("[advertiser={}] lease gone to another node: stopping its actor here", id);
-          retire(self, c);
-          ++it;
-        } else if (!c.dormant.empty()) {
-          it = st.children.erase(it);
-        } else {
-          ++it;
+          continue;
         }
+        if (c.handle && !c.retiring)
+          spdlog::info("[advertiser={}] lease gone to another node: stopping its actor here", id);
+        it = let_go(self, it);
       }
       return gained && !st.draining;
     },
