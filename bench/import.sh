@@ -24,11 +24,8 @@ while [[ $# -gt 0 ]]; do
 done
 [[ ${#sizes[@]} -gt 0 ]] || sizes=(100000 1000000)
 
-tools/setup.sh >/dev/null
-if [[ ! -f build/CMakeCache.txt ]]; then
-  cmake -S . -B build -DCMAKE_BUILD_TYPE="${CDPBATCH_BUILD_TYPE:-Release}" >/dev/null
-fi
-cmake --build build -j "$(nproc)" --target cdpbatchd cdpctl >/dev/null
+source bench/build_targets.sh
+bench_build cdpbatchd cdpctl
 
 source tools/pg_temp.sh
 pg_temp_bench_priority

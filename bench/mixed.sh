@@ -13,11 +13,8 @@ runs=${1:-3}
 duration=${2:-60s}
 shift 2 || shift $#
 
-tools/setup.sh >/dev/null
-if [[ ! -f build/CMakeCache.txt ]]; then
-  cmake -S . -B build -DCMAKE_BUILD_TYPE="${CDPBATCH_BUILD_TYPE:-Release}" >/dev/null
-fi
-cmake --build build -j "$(nproc)" --target cdpload >/dev/null
+source bench/build_targets.sh
+bench_build cdpload
 
 source tools/pg_temp.sh
 pg_temp_bench_priority

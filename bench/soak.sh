@@ -27,11 +27,8 @@ nodes=3
 ttl_ms=1500
 RANDOM=$seed
 
-tools/setup.sh >/dev/null
-if [[ ! -f build/CMakeCache.txt ]]; then
-  cmake -S . -B build -DCMAKE_BUILD_TYPE="${CDPBATCH_BUILD_TYPE:-Release}" >/dev/null
-fi
-cmake --build build -j "$(nproc)" --target cdpbatchd >/dev/null
+source bench/build_targets.sh
+bench_build cdpbatchd
 
 source tools/pg_temp.sh
 out=$(mktemp -d /tmp/cdpbatch-soak.XXXXXX)

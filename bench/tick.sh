@@ -13,11 +13,8 @@ runs=${2:-3}
 stores=${3:-both}
 shift 3 || shift $#
 
-tools/setup.sh >/dev/null
-if [[ ! -f build/CMakeCache.txt ]]; then
-  cmake -S . -B build -DCMAKE_BUILD_TYPE="${CDPBATCH_BUILD_TYPE:-Release}" >/dev/null
-fi
-cmake --build build -j "$(nproc)" --target tick_bench >/dev/null
+source bench/build_targets.sh
+bench_build tick_bench
 
 source tools/pg_temp.sh
 pg_temp_bench_priority
