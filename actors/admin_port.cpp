@@ -138,11 +138,6 @@ public:
   /// handshake header, the second its payload. From then on CAF's heartbeat
   /// and connection timeout watch the peer.
   bool consume(caf::execution_unit* ctx, const void* buf, size_t size) override {
-    if (reads_ == 0)
-      client_hello_ = size > 0
-                      && static_cast<const uint8_t*>(buf)[0]
-                           == static_cast<uint8_t>(basp::message_type::client_handshake);
-    ++reads_;
     auto refusal = check_frame(ctx, static_cast<const char*>(buf), size);
     if (!refusal.empty()) {
       // CAF never sees it; the read that follows sees the end of the stream.
@@ -152,7 +147,8 @@ public:
     return scribe::consume(ctx, buf, size);
   }
 
-  bool handshake_done() const override { return client_hello_ && reads_ >= 2; }
+  /// Its client handshake's payload has been read and named a node.
+  bool handshake_done() const override { return static_cast<bool>(node_); }
   bool closed() const override { return detached() || dropped_; }
   clock_type::time_point accepted_at() const override { return accepted_; }
 
@@ -233,8 +229,6 @@ private:
   std::string peer_;
   bool launched_ = false;
   bool dropped_ = false;
-  bool client_hello_ = false;
-  size_t reads_ = 0;
 };
 
 class guarded_doorman final : public net::doorman_impl {
