@@ -14,6 +14,7 @@
 #include "api/bulk_import.hpp"
 #include "api/connection_guard.hpp"
 #include "api/json.hpp"
+#include "api/page_cache.hpp"
 #include "api/web_assets.hpp"
 #include "domain/operator_input.hpp"
 
@@ -64,22 +65,34 @@ std::string bearer_token(const httplib::Request& req) {
   return token;
 }
 
-void send_json(httplib::Response& res, int status, const json& body) {
-  res.status = status;
+rendered render_json(int status, const json& body) {
   // Names and messages are stored as given; invalid UTF-8 must not end a request.
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+  return {status, body.dump(-1, ' ', false, json::error_handler_t::replace)};
+}
+
+rendered render_failure(const failure& f) {
+  auto e = http_error_of(f.code);
+  return render_json(e.status, error_body(e.error, f.message));
+}
+
+void send(httplib::Response& res, const rendered& answer) {
+  res.status = answer.status;
+  if (answer.status == 401)
+    res.set_header("WWW-Authenticate", "Bearer");
+  res.set_content(answer.body, "application/json");
+}
+
+void send_json(httplib::Response& res, int status, const json& body) {
+  send(res, render_json(status, body));
 }
 
 void send_error(httplib::Response& res, int status, std::string_view error,
                 std::string_view detail) {
-  if (status == 401)
-    res.set_header("WWW-Authenticate", "Bearer");
   send_json(res, status, error_body(error, detail));
 }
 
 void send_failure(httplib::Response& res, const failure& f) {
-  auto e = http_error_of(f.code);
-  send_error(res, e.status, e.error, f.message);
+  send(res, render_failure(f));
 }
 
 /// A request once routed: its captures and what the handler needs.
@@ -114,6 +127,16 @@ std::string param(const httplib::Request& req, const char* key) {
   return req.has_param(key) ? req.get_param_value(key) : std::string{};
 }
 
+/// The path and its parameters in one order, whatever order they came in;
+/// each part length-prefixed, so no value can pose as two.
+std::string query_key(const httplib::Request& req) {
+  auto key = req.path;
+  for (const auto& [name, value] : req.params)
+    for (const auto* part : {&name, &value})
+      key += std::to_string(part->size()) + ':' + *part;
+  return key;
+}
+
 /// The headers of every file of the page: nothing but its own files may
 /// run or be fetched by it, it cannot be framed, and a new daemon's page
 /// replaces a cached one.
@@ -135,13 +158,15 @@ struct rest_api::impl {
   operator_actor desk;
   scrape_metrics metrics;
   rest_settings settings;
+  page_cache pages;
   std::vector<route> routes;
   /// Set once listening: it times and ends the port's connections.
   connection_guard* guard = nullptr;
 
   impl(caf::actor_system& s, operator_actor d, std::shared_ptr<engine_metrics> m,
        rest_settings cfg)
-    : sys(s), desk(std::move(d)), metrics(std::move(m)), settings(std::move(cfg)) {
+    : sys(s), desk(std::move(d)), metrics(std::move(m)), settings(std::move(cfg)),
+      pages(settings.page_max_age) {
     add_routes();
   }
 
@@ -167,13 +192,16 @@ struct rest_api::impl {
     return ask_within<Answer>(settings.ask_timeout, std::forward<Ts>(xs)...);
   }
 
-  /// Answers `status` with the operator's answer as JSON, or its failure.
+  /// The operator's answer as JSON with `status`, or its failure.
+  template <class Answer, class... Ts>
+  rendered render(int status, Ts&&... xs) {
+    auto answer = ask<Answer>(std::forward<Ts>(xs)...);
+    return answer ? render_json(status, to_json(*answer)) : render_failure(answer.error());
+  }
+
   template <class Answer, class... Ts>
   void reply(call& c, int status, Ts&&... xs) {
-    auto answer = ask<Answer>(std::forward<Ts>(xs)...);
-    if (!answer)
-      return send_failure(c.res, answer.error());
-    send_json(c.res, status, to_json(*answer));
+    send(c.res, render<Answer>(status, std::forward<Ts>(xs)...));
   }
 
   void add(std::string method, std::string name, std::string_view pattern,
@@ -248,10 +276,12 @@ struct rest_api::impl {
     add("GET", "watch", at("/watch"), [this](call& c) { reply<watch_frame>(c, 200, watch_atom_v); });
     add("GET", "nodes", at("/nodes"), [this](call& c) { reply<node_list>(c, 200, nodes_atom_v); });
     add("GET", "advertisers", at("/advertisers"), [this](call& c) {
-      reply<advertiser_page>(c, 200, list_atom_v,
-                             advertiser_query{param(c.req, "lifecycle"), param(c.req, "active"),
-                                              param(c.req, "limit"),
-                                              param(c.req, "after")});
+      send(c.res, pages.get(query_key(c.req), std::chrono::steady_clock::now(), [&] {
+        return render<advertiser_page>(
+          200, list_atom_v,
+          advertiser_query{param(c.req, "lifecycle"), param(c.req, "active"),
+                           param(c.req, "limit"), param(c.req, "after")});
+      }));
     });
     add("GET", "audit", at("/audit"), [this](call& c) {
       reply<audit_page>(c, 200, audit_atom_v,
@@ -428,6 +458,8 @@ struct rest_api::impl {
     } else {
       r->handle(c);
     }
+    if (r && r->who == access::token)
+      pages.changed();
     metrics.request_done(name, res.status,
                          std::chrono::duration_cast<std::chrono::microseconds>(
                            std::chrono::steady_clock::now() - started));

@@ -43,6 +43,9 @@ struct rest_settings {
   /// http.request_timeout: the longest a connection may take to send a
   /// whole request (see api/connection_guard.hpp).
   std::chrono::milliseconds request_timeout = std::chrono::seconds{10};
+  /// GET /advertisers pages are served from what was rendered at most this
+  /// long ago (api/page_cache.hpp), as the system status is; zero: never.
+  std::chrono::milliseconds page_max_age = std::chrono::seconds{1};
   /// Connections served at once (one thread each while a connection lives).
   int threads = 128;
 };

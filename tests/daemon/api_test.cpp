@@ -269,3 +269,25 @@ TEST_CASE("REST: the token can come from CDPBATCH_API_TOKEN") {
   CHECK(d.post(v2 + "/advertisers", body, "from-env").status == 201);
   CHECK(d.get(v2 + "/advertisers/E").status == 200);
 }
+
+TEST_CASE("REST: a list page is reused for a second at most, and a change through the API shows at once") {
+  api_daemon d{"sqlite", {"--set", "schedule.tick_interval=1h"}};
+  REQUIRE(d.post(v2 + "/advertisers", R"({"advertiserId":"A","type":"EXISTING"})").status == 201);
+  auto ids = [&] {
+    std::vector<std::string> out;
+    auto page = d.get(v2 + "/advertisers?limit=10");
+    for (const auto& a : page.doc["advertisers"])
+      out.push_back(a["advertiserId"]);
+    return out;
+  };
+  CHECK(ids() == std::vector<std::string>{"A"});
+  REQUIRE(d.post(v2 + "/advertisers", R"({"advertiserId":"B","type":"EXISTING"})").status == 201);
+  CHECK(ids() == std::vector<std::string>{"A", "B"});
+  REQUIRE(d.post(v2 + "/advertisers/B/deactivate", R"({"reason":"test"})").status == 200);
+  auto page = d.get(v2 + "/advertisers?limit=10").doc["advertisers"];
+  REQUIRE(page.size() == 2);
+  CHECK(page[1]["active"] == false);
+  // The same query with its parameters in another order is the same page.
+  CHECK(d.get(v2 + "/advertisers?active=false&limit=10").doc["advertisers"].size() == 1);
+  CHECK(d.get(v2 + "/advertisers?limit=10&active=false").doc["advertisers"].size() == 1);
+}
