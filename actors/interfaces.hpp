@@ -163,7 +163,8 @@ using supervisor_actor = caf::typed_actor<
   /// Drains every advertiser; answers with how many there were.
   caf::replies_to<drain_atom>::with<int64_t>,
   /// How many advertiser actors are alive (hibernated advertisers have none).
-  caf::replies_to<alive_atom>::with<int64_t>,
+  /// Advertisers with a live actor, and those without one.
+  caf::replies_to<alive_atom>::with<int64_t, int64_t>,
   /// Cluster mode: the leases this node holds now. Only leased advertisers
   /// get an actor; one whose lease went elsewhere is drained and stopped.
   /// Answers whether it holds leases of advertisers that have no actor yet
@@ -263,7 +264,7 @@ using operator_actor = caf::typed_actor<
 /// The admin console's protocol: `admin_actor`, the wire layout of every
 /// value it carries (actors/wire.hpp) and their type names. Any change to
 /// one of them is a new version.
-inline constexpr uint32_t admin_protocol_version = 6;
+inline constexpr uint32_t admin_protocol_version = 7;
 
 /// A watching console, as the admin actor sees it: what it pushes.
 using watch_console_actor = caf::typed_actor<

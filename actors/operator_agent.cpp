@@ -10,6 +10,7 @@
 #include "domain/operator_input.hpp"
 #include "domain/progress.hpp"
 #include "domain/why.hpp"
+#include "runtime/process_usage.hpp"
 
 namespace cdp {
 
@@ -342,9 +343,17 @@ caf::result<health_report> health(self_ptr self) {
         mark(1, true, s.next_tick ? "next tick at " + to_iso8601(*s.next_tick) : "ticking");
       },
       down(1));
+  report->resident_bytes = static_cast<int64_t>(rss_mb() * 1024 * 1024);
   self->request(c.supervisor, c.ask_timeout, alive_atom_v)
-    .then([=](int64_t n) mutable { mark(2, true, std::to_string(n) + " advertiser actors"); },
-          down(2));
+    .then(
+      [=](int64_t awake, int64_t hibernated) mutable {
+        report->advertiser_actors = awake;
+        report->advertisers_hibernated = hibernated;
+        mark(2, true,
+             std::to_string(awake) + " advertiser actors, " + std::to_string(hibernated)
+               + " hibernated");
+      },
+      down(2));
   self->request(c.pool, c.ask_timeout, stats_atom_v)
     .then(
       [=](pool_stats& p) mutable {

@@ -622,7 +622,11 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
                                   [=](caf::error&) mutable { answered(); });
       return promise;
     },
-    [=](alive_atom) { return static_cast<int64_t>(self->state.ids.size()); },
+    [=](alive_atom) {
+      auto awake = self->state.ids.size();
+      return std::make_tuple(static_cast<int64_t>(awake),
+                             static_cast<int64_t>(self->state.children.size() - awake));
+    },
     [=](lease_atom, const lease_list& held) {
       auto& st = self->state;
       std::unordered_map<std::string, int64_t> now;

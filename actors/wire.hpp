@@ -193,7 +193,8 @@ typename Inspector::result_type inspect(Inspector& f, component_health& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, health_report& x) {
-  return f(caf::meta::type_name("health_report"), x.up, x.components, x.checked_at);
+  return f(caf::meta::type_name("health_report"), x.up, x.components, x.checked_at,
+           x.resident_bytes, x.advertiser_actors, x.advertisers_hibernated);
 }
 
 template <class Inspector>

@@ -165,8 +165,12 @@ json to_json(const health_report& h) {
   auto components = json::object();
   for (const auto& c : h.components)
     components[c.name] = {{"status", c.up ? "UP" : "DOWN"}, {"detail", c.detail}};
+  auto count = [](int64_t n) { return n < 0 ? json(nullptr) : json(n); };
   return {{"status", h.up ? "UP" : "DOWN"},
           {"components", components},
+          {"residentBytes", h.resident_bytes},
+          {"advertiserActors", count(h.advertiser_actors)},
+          {"hibernatedAdvertisers", count(h.advertisers_hibernated)},
           {"checkedAt", to_iso8601(h.checked_at)}};
 }
 

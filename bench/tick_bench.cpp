@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::seconds{1});
   int64_t alive = -1;
   self->request(e.supervisor, std::chrono::minutes{1}, cdp::alive_atom_v)
-    .receive([&](int64_t n) { alive = n; }, [](caf::error&) {});
+    .receive([&](int64_t awake, int64_t) { alive = awake; }, [](caf::error&) {});
   auto idle_mb = cdp::rss_mb();
   std::printf("idle           RSS %.0f MB (%.2f KB per advertiser; %.0f bytes per idle advertiser "
               "above the RSS before the engine), %lld actors alive\n",

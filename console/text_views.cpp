@@ -242,7 +242,8 @@ std::string render(const health_report& h) {
   for (const auto& c : h.components)
     t.add({c.name, c.up ? "UP" : "DOWN", c.detail});
   return std::string{h.up ? "UP" : "DOWN"} + " (checked " + when(h.checked_at) + " UTC)\n"
-         + t.render();
+         + t.render() + "resident memory "
+         + std::to_string(h.resident_bytes / (1024 * 1024)) + " MiB\n";
 }
 
 std::string render(const node_list& nodes) {

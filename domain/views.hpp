@@ -238,6 +238,12 @@ struct health_report {
   bool up = false;
   std::vector<component_health> components;
   timestamp checked_at{};
+  /// The daemon's resident memory.
+  int64_t resident_bytes = 0;
+  /// Advertisers with a live actor, and those kept packed without one
+  /// (actors/hibernation.hpp); -1 when the supervisor did not answer.
+  int64_t advertiser_actors = -1;
+  int64_t advertisers_hibernated = -1;
 };
 
 /// One frame of the console's live view.

@@ -98,8 +98,7 @@ nlohmann::json to_json(const report& r) {
   };
   if (!r.target.empty())
     for (const char* unseen : {"tick_handout_s", "ticks", "first_tick_s", "commit_latency_ms",
-                               "batch_size_mean", "peak_rss_mb", "bytes_per_idle_advertiser",
-                               "cpu_s"})
+                               "batch_size_mean", "peak_rss_mb", "cpu_s"})
       j[unseen] = nullptr;
   if (r.sequential)
     j["sequential"] = {{"jobs", r.sequential->jobs},
@@ -140,10 +139,11 @@ std::string to_table(const report& r) {
                                      r.commit_latency_p99_ms));
   engine_line("batch size", fmt::format("{:.1f} transitions per commit (mean)", r.batch_size_mean));
   engine_line("peak RSS", fmt::format("{:.0f} MB", r.peak_rss_mb));
-  engine_line("idle memory", r.bytes_per_idle_advertiser < 0
-                               ? std::string{"not measured (a --duration run)"}
-                               : fmt::format("{:.0f} bytes per idle advertiser",
-                                             r.bytes_per_idle_advertiser));
+  line("idle memory", r.bytes_per_idle_advertiser < 0
+                        ? std::string{"not measured (a --duration run)"}
+                        : fmt::format("{:.0f} bytes per idle advertiser{}",
+                                      r.bytes_per_idle_advertiser,
+                                      r.target.empty() ? "" : " (the daemon's resident memory)"));
   engine_line("CPU", fmt::format("{:.2f} s", r.cpu_s));
   line("order violations", fmt::format("{}", r.order_violations));
   line("backfill share", fmt::format("{:.2f} of the attempts started while it had work",

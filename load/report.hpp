@@ -91,7 +91,8 @@ struct report {
   double peak_rss_mb = 0;
   /// Resident memory the engine holds per advertiser once all are idle
   /// (every one did its work once), above what the process held before it
-  /// started; -1 when not measured (a --duration run).
+  /// started; against a daemon, what its resident memory grew by over the
+  /// run. -1 when not measured (a --duration run).
   double bytes_per_idle_advertiser = -1;
   double cpu_s = 0;
   int64_t order_violations = 0;

@@ -179,7 +179,7 @@ double idle_bytes(caf::actor_system& sys, const engine& e, double before_mb, int
   for (;;) {
     int64_t alive = -1;
     self->request(e.supervisor, std::chrono::seconds{10}, alive_atom_v)
-      .receive([&](int64_t n) { alive = n; }, [](caf::error&) {});
+      .receive([&](int64_t awake, int64_t) { alive = awake; }, [](caf::error&) {});
     if (alive == 0 || clock_type::now() >= limit)
       break;
     std::this_thread::sleep_for(std::chrono::milliseconds{20});

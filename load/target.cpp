@@ -24,6 +24,8 @@ using clock_type = std::chrono::steady_clock;
 constexpr size_t ids_per_attempt_read = 200;
 /// The shortest pause between two looks at the run's months.
 constexpr std::chrono::milliseconds min_poll_pause{100};
+/// How long the run's advertisers may take to hibernate once their work is done.
+constexpr std::chrono::seconds idle_wait{10};
 
 double seconds_since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
@@ -122,6 +124,34 @@ status follow(console::session& daemon, const options& o, const population& who,
   return ok;
 }
 
+expected<health_report> health_of(console::session& daemon) {
+  auto h = daemon.ask<health_report>(health_atom_v);
+  if (!h)
+    return failed(h.error(), "reading the daemon's health");
+  return *h;
+}
+
+expected<int64_t> resident_bytes(console::session& daemon) {
+  auto h = health_of(daemon);
+  if (!h)
+    return h.error();
+  return h->resident_bytes;
+}
+
+/// The daemon's resident memory once no advertiser keeps an actor (or after
+/// `idle_wait`, if some never rest: an advertiser in backoff keeps its timer).
+expected<int64_t> idle_resident_bytes(console::session& daemon) {
+  auto limit = clock_type::now() + idle_wait;
+  for (;;) {
+    auto h = health_of(daemon);
+    if (!h)
+      return h.error();
+    if (h->advertiser_actors == 0 || clock_type::now() >= limit)
+      return h->resident_bytes;
+    std::this_thread::sleep_for(min_poll_pause);
+  }
+}
+
 /// The run's figures from its stored attempts and the advertisers' ends.
 samples measured(const attempt_list& attempts, const outcome_tracker& tracker,
                  const population& who) {
@@ -148,6 +178,9 @@ expected<report> drive(console::session& daemon, const options& o, std::FILE* pr
   auto stamp = std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
   population who{"load-" + stamp + "-", o.new_count(), o.existing_count()};
 
+  auto before = resident_bytes(daemon);
+  if (!before)
+    return before.error();
   // The daemon starts each chunk's advertisers as soon as it is stored, so
   // the run begins with the first chunk.
   auto t0 = clock_type::now();
@@ -166,6 +199,14 @@ expected<report> drive(console::session& daemon, const options& o, std::FILE* pr
   s.target = o.target;
   s.create_s = create_s;
   s.wall_s = wall_s;
+  if (!o.duration) {
+    auto after = idle_resident_bytes(daemon);
+    if (!after)
+      return after.error();
+    s.bytes_per_idle_advertiser =
+      static_cast<double>(std::max<int64_t>(0, *after - *before))
+      / static_cast<double>(std::max<int64_t>(who.size(), 1));
+  }
   return summarize(s);
 }
 

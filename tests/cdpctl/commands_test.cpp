@@ -70,6 +70,8 @@ TEST_CASE("cdpctl status, get advertisers, describe, progress, states and health
   REQUIRE(health.code == 0);
   CHECK(health.out.rfind("UP", 0) == 0);
   CHECK(contains(health.out, "store"));
+  CHECK(std::regex_search(health.out, std::regex{R"(supervisor +UP +\d+ advertiser actors, \d+ hibernated)"}));
+  CHECK(std::regex_search(health.out, std::regex{R"(\nresident memory [1-9]\d* MiB\n$)"}));
 }
 
 TEST_CASE("cdpctl create, trigger, retry, deactivate and activate change the store") {

@@ -53,6 +53,10 @@ TEST_CASE("cdpload --target creates its advertisers in the daemon and reports fr
   CHECK(r["backfill_share"].get<double>() > 0);
   CHECK(r["jobs_per_s"].get<double>() > 0);
   CHECK(r["peak_rss_mb"].is_null());
+  // The daemon's resident memory, grown or not, over 40 advertisers.
+  CHECK(r["bytes_per_idle_advertiser"].get<double>() >= 0);
+  CHECK(r["bytes_per_idle_advertiser"].get<double>() < 1e6);
+  CHECK(contains(run.out, "bytes per idle advertiser (the daemon's resident memory)"));
   CHECK(r["commit_latency_ms"].is_null());
 
   auto s = d.open();

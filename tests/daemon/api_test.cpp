@@ -135,6 +135,11 @@ TEST_CASE("REST: every endpoint answers its JSON over real HTTP") {
   CHECK(health.doc["status"] == "UP");
   for (const auto* part : {"store", "director", "supervisor", "pool", "writes"})
     CHECK(health.doc["components"][part]["status"] == "UP");
+  CHECK(health.doc["residentBytes"].get<int64_t>() > 1024 * 1024);
+  // C and E, each with an actor or hibernated.
+  CHECK(health.doc["advertiserActors"].get<int64_t>()
+          + health.doc["hibernatedAdvertisers"].get<int64_t>()
+        == 2);
 
   auto trigger = d.post(v2 + "/advertisers/E/trigger");
   REQUIRE(trigger.status == 200);

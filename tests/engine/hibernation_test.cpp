@@ -18,13 +18,16 @@ struct hibernation_fixture : engine_fixture {
     cfg.schedule.tick_interval = std::chrono::hours{1};
   }
 
-  int64_t alive() {
-    int64_t n = -1;
+  /// Advertisers with an actor and without one.
+  std::pair<int64_t, int64_t> census() {
+    std::pair<int64_t, int64_t> n{-1, -1};
     caf::scoped_actor self{*sys};
     self->request(running->supervisor, std::chrono::seconds{5}, alive_atom_v)
-      .receive([&](int64_t count) { n = count; }, [](caf::error&) {});
+      .receive([&](int64_t awake, int64_t asleep) { n = {awake, asleep}; }, [](caf::error&) {});
     return n;
   }
+
+  int64_t alive() { return census().first; }
 
   void tick() {
     caf::scoped_actor self{*sys};
@@ -113,6 +116,7 @@ TEST_CASE_METHOD(hibernation_fixture, "idle advertisers keep no actor, and each 
   start();
   REQUIRE(eventually([&] { return runs_of("A") == 1 && runs_of("B") == 1 && runs_of("C") == 1; }));
   REQUIRE(eventually([&] { return alive() == 0; }));
+  CHECK(census().second == 3);
   for (size_t round = 2; round <= 3; ++round) {
     tick();
     REQUIRE(eventually([&] {
