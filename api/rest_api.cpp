@@ -16,6 +16,7 @@
 #include "api/json.hpp"
 #include "api/page_cache.hpp"
 #include "api/web_assets.hpp"
+#include "api/yielding_pool.hpp"
 #include "domain/operator_input.hpp"
 
 namespace cdp::api {
@@ -541,7 +542,9 @@ rest_api::rest_api(caf::actor_system& sys, operator_actor desk,
   auto* self = impl_.get();
   auto& s = *server_;
   auto threads = static_cast<size_t>(self->settings.threads);
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  s.new_task_queue = [threads, nice = self->settings.thread_nice] {
+    return new yielding_pool(threads, nice);
+  };
   s.set_payload_max_length(std::max(self->settings.max_body, self->settings.max_import_body));
   s.set_keep_alive_max_count(1000);
   s.set_tcp_nodelay(true);

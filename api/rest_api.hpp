@@ -48,6 +48,8 @@ struct rest_settings {
   std::chrono::milliseconds page_max_age = std::chrono::seconds{1};
   /// Connections served at once (one thread each while a connection lives).
   int threads = 128;
+  /// Their nice value above the engine's (api/yielding_pool.hpp).
+  int thread_nice = 10;
 };
 
 /// The REST gateway: maps HTTP requests and JSON to the operator actor's
