@@ -533,7 +533,7 @@ operator_agent(operator_actor::stateful_pointer<operator_state> self, operator_s
         return refuse<int64_t>(self, audit_action::create, *note, "", std::nullopt,
                                requests.error());
       auto promise = self->make_response_promise<int64_t>();
-      self->request(cfg(self).supervisor, cfg(self).ask_timeout, create_atom_v,
+      self->request(cfg(self).supervisor, cfg(self).import_timeout, create_atom_v,
                     std::move(*requests), *note)
         .then([=](int64_t n) mutable { promise.deliver(n); },
               [=](caf::error& err) mutable {

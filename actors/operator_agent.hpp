@@ -29,9 +29,10 @@ struct operator_settings {
   /// Each question to another actor; past it the operation answers
   /// errc::timeout (the REST API's 503) instead of waiting.
   std::chrono::milliseconds ask_timeout = std::chrono::seconds{5};
-  /// One import part's transaction (up to 1,000 advertisers with their
-  /// backfill months), longer than other questions; the REST API and the
-  /// admin port wait a little longer than this.
+  /// One import part's or bulk create's transaction (up to 1,000
+  /// advertisers with their backfill months), longer than other questions:
+  /// a busy store takes seconds for one. The REST API and the admin port
+  /// wait a little longer than this.
   std::chrono::milliseconds import_timeout = std::chrono::seconds{25};
   /// The system status is counted over every advertiser: a count younger
   /// than this answers everyone (Prometheus, dashboards, the console), and
