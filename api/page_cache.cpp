@@ -22,10 +22,10 @@ rendered page_cache::get(const std::string& key, clock_type::time_point now,
     }
     auto& p = it->second;
     auto age = now - p.made;
-    if (p.has_answer && p.generation == changes_ && age < max_age_) {
+    if (p.answer && p.generation == changes_ && age < max_age_) {
       if (age * 2 >= max_age_ && !p.rendering)
         return refresh(lock, key, now, render);
-      return p.answer;
+      return *p.answer;
     }
     if (!p.rendering)
       return refresh(lock, key, now, render);
@@ -55,7 +55,6 @@ rendered page_cache::refresh(std::unique_lock<std::mutex>& lock, const std::stri
     p.answer = out;
     p.made = now;
     p.generation = generation;
-    p.has_answer = true;
   }
   rendered_.notify_all();
   return out;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -44,11 +45,11 @@ public:
 
 private:
   struct page {
-    rendered answer;
+    /// None until a render succeeds.
+    std::optional<rendered> answer;
     clock_type::time_point made{};
     /// `changes_` when its render started.
     uint64_t generation = 0;
-    bool has_answer = false;
     /// One caller is rendering it afresh.
     bool rendering = false;
   };
