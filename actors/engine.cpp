@@ -54,6 +54,8 @@ engine start_engine(caf::actor_system& sys, const engine_options& options) {
   auto store = options.store;
   store.statement_timeout = std::min(store.statement_timeout, shared->store_timeout / 2);
   bool clustered = options.registration && store_is_shared(cfg.store.url);
+  if (clustered)
+    store.idle_in_transaction = cfg.node.lease_ttl;
   store_reader_settings reading{options.clk, cfg.backfill_months, cfg.retry,
                                 cfg.reaper.stale_after, cfg.node.lease_ttl, clustered};
   auto writes = std::make_shared<write_health>();

@@ -5,9 +5,11 @@
 namespace cdp {
 
 cdp_profile_job::cdp_profile_job(std::string store_url,
-                                 std::chrono::milliseconds statement_timeout)
+                                 std::chrono::milliseconds statement_timeout,
+                                 std::chrono::milliseconds idle_in_transaction)
   : store_url_(std::move(store_url)) {
   options_.statement_timeout = statement_timeout;
+  options_.idle_in_transaction = idle_in_transaction;
   // Waiting for SQLite's write lock is part of the attempt too.
   options_.busy_timeout = std::min(options_.busy_timeout, statement_timeout);
 }

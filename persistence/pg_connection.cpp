@@ -30,6 +30,7 @@ bool is_unavailable(std::string_view state) {
 constexpr query session_settings{
   "cdp_session_settings",
   "SELECT set_config('statement_timeout', $1::text, false),"
+  " set_config('idle_in_transaction_session_timeout', $2::text, false),"
   " set_config('enable_hashjoin', 'off', false), set_config('enable_mergejoin', 'off', false)"};
 
 std::string where_of(PGconn* conn) {
@@ -175,7 +176,9 @@ status connection::after_connect() {
   prepared_.clear();
   ++session_;
   auto set = exec(session_settings,
-                  params{}.add(std::to_string(options_.statement_timeout.count())));
+                  params{}
+                    .add(std::to_string(options_.statement_timeout.count()))
+                    .add(std::to_string(options_.idle_in_transaction.count())));
   if (!set)
     return std::move(set).error();
   return ok;

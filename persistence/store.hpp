@@ -411,6 +411,11 @@ std::string lease_refusal(const std::string& id, const std::string& holder, int6
 struct store_options {
   std::chrono::milliseconds connect_timeout = std::chrono::seconds{5};
   std::chrono::milliseconds statement_timeout = std::chrono::minutes{30};
+  /// PostgreSQL: the server ends a session that sits inside a transaction
+  /// this long without a statement (0: never). A daemon frozen mid-commit
+  /// (stopped, a paused VM) answers TCP keepalives, so without it its row
+  /// locks would outlive its lease and block the node that takes over.
+  std::chrono::milliseconds idle_in_transaction{0};
   /// SQLite: how long a writer waits for the lock.
   std::chrono::milliseconds busy_timeout = std::chrono::seconds{10};
 };

@@ -63,8 +63,12 @@ std::string host_name() {
 /// doubling to 30s) until it answers or the operator stops us.
 opened_store open_with_retry(const cdp::config& cfg, const cdp::node_registration& me,
                              const cdp::system_clock& clk) {
+  // Its lease rounds lock lease rows: not past the lease if it freezes.
+  cdp::store_options registering;
+  if (cdp::store_is_shared(cfg.store.url))
+    registering.idle_in_transaction = cfg.node.lease_ttl;
   for (int failures = 1;; ++failures) {
-    auto db = cdp::open_store(cfg.store.url);
+    auto db = cdp::open_store(cfg.store.url, registering);
     if (db) {
       // Holds the node id (PostgreSQL) or the database file (SQLite) for the
       // process's life: a second live daemon is refused here, before it
