@@ -36,6 +36,14 @@ void handed_out(self_ptr self, std::chrono::steady_clock::time_point started, si
                                             : st.settings.tick_interval);
 }
 
+/// Keeps the advertisers a tick hands out: the active ones, and with the
+/// probe on those a failed month deactivated (their actors probe them).
+void keep_tickable(advertiser_list& listed, bool probe) {
+  std::erase_if(listed, [probe](const advertiser& a) {
+    return !a.active && !(probe && deactivated_by_failure(a));
+  });
+}
+
 void tick(self_ptr self) {
   auto& st = self->state;
   auto started = std::chrono::steady_clock::now();
@@ -44,10 +52,7 @@ void tick(self_ptr self) {
     .then(
       [=](advertiser_list& active) {
         auto& st = self->state;
-        if (st.settings.probe)
-          std::erase_if(active, [](const advertiser& a) {
-            return !a.active && !deactivated_by_failure(a);
-          });
+        keep_tickable(active, st.settings.probe);
         st.store_failures = 0;
         auto n = active.size();
         if (st.draining) {
@@ -115,6 +120,25 @@ director(director_actor::stateful_pointer<director_state> self, director_setting
       }
       ++st.generation;
       tick(self);
+    },
+    [=](sync_atom, id_list& ids) {
+      auto& st = self->state;
+      if (st.draining)
+        return;
+      self->request(st.settings.reader, st.settings.store_timeout, get_atom_v, std::move(ids))
+        .then(
+          [=](advertiser_list& listed) {
+            auto& st = self->state;
+            keep_tickable(listed, st.settings.probe);
+            if (!st.draining && !listed.empty())
+              self->send(st.settings.supervisor, due_atom_v, std::move(listed));
+          },
+          [=](caf::error& err) {
+            // They wait for the next tick, which lists every advertiser.
+            spdlog::warn("director: cannot read advertisers whose leases were just taken: {}; "
+                         "the next tick hands them out",
+                         from_caf_error(err).message);
+          });
     },
     [=](schedule_atom) {
       const auto& st = self->state;

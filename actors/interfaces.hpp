@@ -26,6 +26,8 @@ using store_reader_actor = caf::typed_actor<
   caf::replies_to<list_atom, bool>::with<advertiser_list>,
   /// One advertiser (errc::not_found).
   caf::replies_to<get_atom, std::string>::with<advertiser>,
+  /// Many advertisers by id, in id order; unknown ids are left out.
+  caf::replies_to<get_atom, id_list>::with<advertiser_list>,
   /// One advertiser's months, oldest first.
   caf::replies_to<months_atom, std::string>::with<month_list>,
   /// Many advertisers' months in one read, grouped by advertiser.
@@ -136,6 +138,9 @@ using supervisor_actor = caf::typed_actor<
   caf::replies_to<sync_atom, advertiser_list>::with<int64_t>,
   /// The same for one advertiser (manual trigger).
   caf::reacts_to<due_atom, advertiser>,
+  /// The same for some advertisers outside a tick (leases just taken): none
+  /// of the others is retired.
+  caf::reacts_to<due_atom, advertiser_list>,
   /// Creates an advertiser and gives it its actor at once, so it is picked up
   /// now rather than at the next tick. errc::conflict when it exists. Every
   /// change here is audited as its note says.
@@ -170,6 +175,10 @@ using supervisor_actor = caf::typed_actor<
   /// Answers whether it holds leases of advertisers that have no actor yet
   /// (the director's next tick gives them one).
   caf::replies_to<lease_atom, lease_list>::with<bool>,
+  /// Cluster mode: what changed since the last list, leases taken (with
+  /// their epochs) and leases gone; the others stand. Answers the taken
+  /// ones that have no actor yet, for the director to hand out.
+  caf::replies_to<lease_atom, lease_list, id_list>::with<id_list>,
   /// Internal: restart a crashed advertiser after its backoff.
   caf::reacts_to<restart_atom, std::string>,
   /// Internal: an advertiser's actor is at rest (actors/hibernation.hpp).
@@ -183,8 +192,11 @@ using director_actor = caf::typed_actor<
   caf::replies_to<trigger_atom, std::string>::with<advertiser>,
   /// When the next schedule tick fires.
   caf::replies_to<schedule_atom>::with<tick_schedule>,
-  /// Ticks now (this node took new leases).
+  /// Ticks now (this node's leases were listed anew).
   caf::reacts_to<sync_atom>,
+  /// Hands out these advertisers now, outside the tick (this node took
+  /// their leases).
+  caf::reacts_to<sync_atom, id_list>,
   /// Stops ticking and drains the advertisers.
   caf::replies_to<drain_atom>::with<int64_t>>;
 

@@ -36,10 +36,49 @@ enum class round_end {
   more,
 };
 
-/// Takes (at most node.lease_batch) or gives back leases toward this node's
-/// share, then tells the supervisor what it holds.
-round_end balance(self_ptr self, timestamp now) {
+/// The supervisor did not take what it was told: the next round tells it
+/// the whole list.
+void forget_told(self_ptr self, caf::error& err) {
+  self->state.told = -1;
+  spdlog::warn("node {}: the supervisor did not take the lease list: {}",
+               self->state.settings.node_id, from_caf_error(err).message);
+}
+
+/// Tells the supervisor every lease this node holds (it drops the others).
+void tell_whole(self_ptr self, lease_list held) {
   const auto& cfg = self->state.settings;
+  self->request(cfg.supervisor, cfg.ask_timeout, lease_atom_v, std::move(held))
+    .then(
+      [=](bool gained) {
+        if (gained)
+          self->send(self->state.settings.director, sync_atom_v);
+      },
+      [=](caf::error& err) { forget_told(self, err); });
+}
+
+/// Tells the supervisor what one round changed: a round over a million
+/// leases carries its own ten thousand, not the million.
+void tell_change(self_ptr self, lease_list taken, id_list gone) {
+  if (taken.empty() && gone.empty())
+    return;
+  const auto& cfg = self->state.settings;
+  self->request(cfg.supervisor, cfg.ask_timeout, lease_atom_v, std::move(taken), std::move(gone))
+    .then(
+      [=](id_list& without_actor) {
+        if (!without_actor.empty())
+          self->send(self->state.settings.director, sync_atom_v, std::move(without_actor));
+      },
+      [=](caf::error& err) { forget_told(self, err); });
+}
+
+/// Takes (at most node.lease_batch) or gives back leases toward this node's
+/// share, then tells the supervisor. Its leases change only by its own rounds,
+/// except while its heartbeat lapses (another node may take them): the
+/// whole list is read and told when the stored count differs from what the
+/// rounds account for, and at the first round.
+round_end balance(self_ptr self, timestamp now) {
+  auto& st = self->state;
+  const auto& cfg = st.settings;
   auto& db = *cfg.registered;
   auto census = db.count_leases(cfg.node_id, now, cfg.lease_ttl);
   if (!census) {
@@ -47,34 +86,46 @@ round_end balance(self_ptr self, timestamp now) {
     return round_end::failed;
   }
   auto plan = plan_leases(*census, cfg.lease_batch);
-  auto held = db.list_leases(cfg.node_id);
-  if (!held) {
-    spdlog::warn("node {}: cannot list its leases: {}", cfg.node_id, held.error().message);
-    return round_end::failed;
-  }
-  bool taken_all = false;
-  if (plan.acquire > 0) {
-    auto taken = db.acquire_leases(cfg.node_id, plan.acquire, now, cfg.lease_ttl);
-    if (!taken) {
-      spdlog::warn("node {}: cannot take leases: {}", cfg.node_id, taken.error().message);
+  bool whole = st.told != census->owned;
+  if (whole && st.told >= 0)
+    spdlog::warn("node {}: holds {} advertiser leases, {} by its own account: another node took "
+                 "some while its heartbeat lapsed; rereading them all",
+                 cfg.node_id, census->owned, st.told);
+  lease_list held;
+  if (whole || plan.release > 0) {
+    auto listed = db.list_leases(cfg.node_id);
+    if (!listed) {
+      spdlog::warn("node {}: cannot list its leases: {}", cfg.node_id, listed.error().message);
       return round_end::failed;
     }
-    if (!taken->empty())
+    held = std::move(*listed);
+  }
+  auto owned = census->owned;
+  lease_list taken;
+  id_list surplus;
+  bool taken_all = false;
+  if (plan.acquire > 0) {
+    auto took = db.acquire_leases(cfg.node_id, plan.acquire, now, cfg.lease_ttl);
+    if (!took) {
+      spdlog::warn("node {}: cannot take leases: {}", cfg.node_id, took.error().message);
+      return round_end::failed;
+    }
+    taken = std::move(*took);
+    if (!taken.empty())
       spdlog::info("node {}: took {} advertiser leases ({}); share {} of {} on {} live nodes",
-                   cfg.node_id, taken->size(), names(*taken), plan.share, census->advertisers,
+                   cfg.node_id, taken.size(), names(taken), plan.share, census->advertisers,
                    census->live_nodes);
-    taken_all = static_cast<int64_t>(taken->size()) == plan.acquire;
-    held->insert(held->end(), taken->begin(), taken->end());
+    taken_all = static_cast<int64_t>(taken.size()) == plan.acquire;
+    owned += static_cast<int64_t>(taken.size());
   } else if (plan.release > 0) {
     // The surplus is the same last leases by id on every heartbeat: their
     // actors drain first (the supervisor no longer sees them), and each lease
     // is freed once nothing of it runs.
-    auto keep = held->size() - static_cast<size_t>(std::min<int64_t>(
-                                 plan.release, static_cast<int64_t>(held->size())));
-    std::vector<std::string> surplus;
-    for (auto i = keep; i < held->size(); ++i)
-      surplus.push_back((*held)[i].advertiser_id);
-    held->resize(keep);
+    auto keep = held.size() - static_cast<size_t>(std::min<int64_t>(
+                                plan.release, static_cast<int64_t>(held.size())));
+    for (auto i = keep; i < held.size(); ++i)
+      surplus.push_back(held[i].advertiser_id);
+    held.resize(keep);
     auto freed = db.release_leases(cfg.node_id, surplus, now);
     if (!freed) {
       spdlog::warn("node {}: cannot give leases back: {}", cfg.node_id, freed.error().message);
@@ -83,17 +134,15 @@ round_end balance(self_ptr self, timestamp now) {
     if (!freed->empty())
       spdlog::info("node {}: gave back {} advertiser leases for the other nodes; share {} of {}",
                    cfg.node_id, freed->size(), plan.share, census->advertisers);
+    owned -= static_cast<int64_t>(freed->size());
   }
-  self->request(cfg.supervisor, cfg.ask_timeout, lease_atom_v, std::move(*held))
-    .then(
-      [=](bool gained) {
-        if (gained)
-          self->send(self->state.settings.director, sync_atom_v);
-      },
-      [=](caf::error& err) {
-        spdlog::warn("node {}: the supervisor did not take the lease list: {}",
-                     self->state.settings.node_id, from_caf_error(err).message);
-      });
+  st.told = owned;
+  if (whole) {
+    held.insert(held.end(), taken.begin(), taken.end());
+    tell_whole(self, std::move(held));
+  } else {
+    tell_change(self, std::move(taken), std::move(surplus));
+  }
   // A round that took fewer than it asked for ran out of takeable leases
   // (another node took them meanwhile): the next heartbeat looks again.
   return plan.more && taken_all ? round_end::more : round_end::settled;

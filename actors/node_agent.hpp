@@ -34,6 +34,9 @@ struct node_state {
   uint64_t generation = 0;
   /// Consecutive failed heartbeats, so a long outage is logged once a period.
   int failures = 0;
+  /// The leases this node holds by its rounds' account, which the supervisor
+  /// was told; -1 until the first round, or after the supervisor missed one.
+  int64_t told = -1;
   static inline const char* name = "node";
 };
 

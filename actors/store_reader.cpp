@@ -37,6 +37,9 @@ store_reader(store_reader_actor::stateful_pointer<store_reader_state> self,
     [=](get_atom, const std::string& id) -> caf::result<advertiser> {
       return answer(db([&](store& s) { return s.get_advertiser(id); }));
     },
+    [=](get_atom, const id_list& ids) -> caf::result<advertiser_list> {
+      return answer(db([&](store& s) { return s.list_advertisers_for(ids); }));
+    },
     [=](months_atom, const std::string& id) -> caf::result<month_list> {
       return answer(db([&](store& s) { return s.list_months(id); }));
     },

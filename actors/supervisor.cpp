@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <utility>
 
 #include <malloc.h>
 
@@ -460,6 +461,21 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       else
         hand_out(self, record);
     },
+    [=](due_atom, advertiser_list& records) {
+      auto& st = self->state;
+      if (st.draining)
+        return;
+      std::vector<advertiser> fresh;
+      for (auto& record : records) {
+        auto at = st.children.find(record.id);
+        if (at == st.children.end() && may_run(st, record.id))
+          fresh.push_back(std::move(record));
+        else if (at != st.children.end())
+          hand_out(self, std::move(record), at);
+      }
+      // A tick under way may have listed them before they were leased here.
+      start_in_bulk(self, std::move(fresh), st.tick + 1);
+    },
     [=](create_atom, const new_advertiser& request,
         const audit_note& note) -> caf::result<advertiser> {
       auto& st = self->state;
@@ -655,6 +671,31 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
         it = let_go(self, it);
       }
       return gained && !st.draining;
+    },
+    [=](lease_atom, const lease_list& taken, const id_list& gone) {
+      auto& st = self->state;
+      id_list to_hand_out;
+      for (const auto& l : taken) {
+        auto it = st.children.find(l.advertiser_id);
+        auto before = std::exchange(st.leases[l.advertiser_id], l.epoch);
+        if (it == st.children.end())
+          to_hand_out.push_back(l.advertiser_id);
+        else if (before != l.epoch)
+          if (auto* c = awake(self, l.advertiser_id))
+            tell(self, *c, lease_atom_v, l.epoch);
+      }
+      for (const auto& id : gone) {
+        st.leases.erase(id);
+        auto it = st.children.find(id);
+        if (it == st.children.end())
+          continue;
+        if (it->second.handle && !it->second.retiring)
+          spdlog::info("[advertiser={}] lease gone to another node: stopping its actor here", id);
+        let_go(self, it);
+      }
+      if (st.draining)
+        to_hand_out.clear();
+      return to_hand_out;
     },
     [=](restart_atom, const std::string& id) {
       auto& st = self->state;

@@ -314,3 +314,45 @@ TEST_CASE_METHOD(cluster_fixture, "advertisers created in bulk on a running node
   daemon.signal(SIGTERM);
   CHECK(daemon.wait(20s) == 0);
 }
+
+TEST_CASE_METHOD(cluster_fixture, "a node paused past its lease TTL, whose leases another node took meanwhile, rereads them all when it resumes and runs none of them twice") {
+  if (!db)
+    return;
+  create_advertisers();
+  process first{node_argv("node-1"), dir / "first.out"};
+  REQUIRE(eventually([&] { return nodes()["node-1"].advertisers_owned == advertisers; }));
+  REQUIRE(eventually([&] { return nodes()["node-1"].running_jobs > 0; }));
+  // Paused, it neither beats nor knows: its rounds' account of its leases
+  // stays what it was.
+  first.signal(SIGSTOP);
+  process second{node_argv("node-2"), dir / "second.out"};
+  bool taken = eventually([&] { return nodes()["node-2"].advertisers_owned == advertisers; }, 15s);
+  first.signal(SIGCONT);
+  INFO(second.output());
+  REQUIRE(taken);
+  INFO(first.output());
+  CHECK(eventually([&] {
+    return first.output().find("node node-1: holds 0 advertiser leases, "
+                               + std::to_string(advertisers) + " by its own account")
+           != std::string::npos;
+  }));
+  // Back and live, it gets its share again from node-2's surplus.
+  CHECK(eventually([&] {
+    auto seen = nodes();
+    return seen["node-1"].live && seen["node-1"].advertisers_owned > 0
+           && seen["node-1"].advertisers_owned + seen["node-2"].advertisers_owned == advertisers;
+  }, 15s));
+  REQUIRE(eventually([&] { return all_backfilled(); }, 60s));
+  for (auto* d : {&first, &second})
+    d->signal(SIGTERM);
+  for (auto* d : {&first, &second}) {
+    INFO(d->output());
+    CHECK(d->wait(20s) == 0);
+  }
+  int attempts = 0;
+  int taken_over = 0;
+  for (int i = 0; i < advertisers; ++i)
+    check_no_overlap(db->main(), "adv-" + std::to_string(i), attempts, taken_over);
+  // The months node-1 had in flight when it paused went to node-2.
+  CHECK(taken_over > 0);
+}
