@@ -19,6 +19,7 @@ done
 tools/setup.sh
 tools/build.sh >/dev/null
 source tools/pg_temp.sh # for pg_temp_free_port
+source bench/daemon_up.sh
 pg_temp_bench_priority
 
 work=$(mktemp -d /tmp/cdpbatch-console-bench.XXXXXX)
@@ -40,10 +41,7 @@ build/bin/cdpbatchd --config config.toml \
   --set schedule.tick_interval=1h --set job.kind=simulated \
   --set job.simulated.latency=10ms >"$work/out.log" 2>&1 &
 daemon=$!
-for _ in $(seq 100); do
-  curl -sf "$api/health" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+wait_for_daemon "$api/health" "$work/out.log"
 
 completed() {
   curl -s "$base/metrics" | awk '/^cdpbatch_attempts_total\{outcome="completed"\}/ { print $2 }'

@@ -14,6 +14,7 @@ advertisers=${1:-100000}
 store=${2:-sqlite}
 
 source bench/build_targets.sh
+source bench/daemon_up.sh
 bench_build cdpbatchd cdpload
 
 source tools/pg_temp.sh
@@ -41,10 +42,7 @@ build/bin/cdpbatchd --config config.toml --set "store.url=$url" \
   --set schedule.tick_interval=24h --set job.kind=simulated --set job.simulated.latency=0ms \
   >"$work/out.log" 2>&1 &
 daemon=$!
-for _ in $(seq 100); do
-  curl -sf "http://127.0.0.1:$http/api/v2/batch/health" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+wait_for_daemon "http://127.0.0.1:$http/api/v2/batch/health" "$work/out.log"
 
 echo "== $store, $advertisers EXISTING advertisers through the admin port; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 build/bin/cdpload --target "127.0.0.1:$admin" --advertisers "$advertisers" --new-ratio 0 \

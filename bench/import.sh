@@ -25,6 +25,7 @@ done
 [[ ${#sizes[@]} -gt 0 ]] || sizes=(100000 1000000)
 
 source bench/build_targets.sh
+source bench/daemon_up.sh
 bench_build cdpbatchd cdpctl
 
 source tools/pg_temp.sh
@@ -84,12 +85,7 @@ EOF
   /usr/bin/time -v -o "$dir/daemon.time" build/bin/cdpbatchd --config "$dir/config.toml" \
     >"$dir/daemon.out" 2>&1 &
   daemon_pid=$!
-  local up=
-  for _ in $(seq 300); do
-    curl -sf "http://127.0.0.1:$http/api/v2/batch/health" >/dev/null && { up=1; break; }
-    sleep 0.1
-  done
-  [[ -n $up ]] || { echo "daemon did not start:"; cat "$dir/daemon.out"; exit 1; }
+  wait_for_daemon "http://127.0.0.1:$http/api/v2/batch/health" "$dir/daemon.out" 30
   local started ended ctl_rss=-
   started=$(now)
   if [[ $path == cdpctl ]]; then
