@@ -128,6 +128,9 @@ private:
   /// The node registered on this connection, and the session that holds its lock.
   std::optional<node_registration> node_;
   uint64_t locked_session_ = 0;
+  /// Where this node's next pick of leases goes on in advertiser id order
+  /// (empty: the first pick, in an order of this node's own).
+  std::string lease_cursor_;
 };
 
 /// errc::not_found for an advertiser id.
