@@ -114,6 +114,8 @@ private:
   status insert_audits(std::span<const audit_entry> entries);
   /// Raw events, inside the caller's transaction.
   status insert_event_rows(std::span<const customer_event> events);
+  /// Has the lease table analyzed once the leases taken have doubled since.
+  void analyze_grown_leases(int64_t just_taken);
   /// errc::not_found naming what is missing: the advertiser, or its month.
   failure missing_month(const std::string& id, year_month month);
   /// ready() then `body`, outside a transaction (single-statement reads).
@@ -131,6 +133,9 @@ private:
   /// Where this node's next pick of leases goes on in advertiser id order
   /// (empty: the first pick, in an order of this node's own).
   std::string lease_cursor_;
+  /// Leases this store took in all, and when it last had their table analyzed.
+  int64_t leases_taken_ = 0;
+  int64_t leases_analyzed_at_ = 0;
 };
 
 /// errc::not_found for an advertiser id.
