@@ -282,6 +282,21 @@ void start_in_bulk(self_ptr self, std::vector<advertiser> records, uint64_t list
   }
 }
 
+/// Hands `records` out: those without a child start in bulk, counted as
+/// listed by tick `listed`; the others as hand_out says.
+void hand_out_all(self_ptr self, advertiser_list records, uint64_t listed) {
+  auto& st = self->state;
+  std::vector<advertiser> fresh;
+  for (auto& record : records) {
+    auto at = st.children.find(record.id);
+    if (at == st.children.end() && may_run(st, record.id))
+      fresh.push_back(std::move(record));
+    else
+      hand_out(self, std::move(record), at);
+  }
+  start_in_bulk(self, std::move(fresh), listed);
+}
+
 /// Starts advertisers an operator has just created, spared from the next
 /// tick as spare_from_next_tick says.
 void start_created(self_ptr self, advertiser_list created) {
@@ -438,18 +453,10 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       if (st.draining)
         return listed;
       auto tick = ++st.tick;
-      std::vector<advertiser> fresh;
-      for (auto& record : active) {
-        auto at = st.children.find(record.id);
-        if (at == st.children.end() && may_run(st, record.id))
-          fresh.push_back(std::move(record));
-        else
-          hand_out(self, std::move(record), at);
-      }
+      hand_out_all(self, std::move(active), tick);
       // Those this tick did not list are no longer active.
       for (auto it = st.children.begin(); it != st.children.end();)
         it = it->second.listed == tick ? std::next(it) : let_go(self, it);
-      start_in_bulk(self, std::move(fresh), tick);
       return listed;
     },
     [=](due_atom, const advertiser& record) {
@@ -465,16 +472,8 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       auto& st = self->state;
       if (st.draining)
         return;
-      std::vector<advertiser> fresh;
-      for (auto& record : records) {
-        auto at = st.children.find(record.id);
-        if (at == st.children.end() && may_run(st, record.id))
-          fresh.push_back(std::move(record));
-        else if (at != st.children.end())
-          hand_out(self, std::move(record), at);
-      }
       // A tick under way may have listed them before they were leased here.
-      start_in_bulk(self, std::move(fresh), st.tick + 1);
+      hand_out_all(self, std::move(records), st.tick + 1);
     },
     [=](create_atom, const new_advertiser& request,
         const audit_note& note) -> caf::result<advertiser> {
