@@ -78,8 +78,8 @@ constexpr query select_nodes{
 
 // Every lease row names an existing advertiser once (its key and foreign
 // key), so the leases to be had are the advertisers less those live nodes
-// hold: two index counts, where a join of the two tables took ten times as long at
-// a million advertisers (1.6 s), and that on every heartbeat of every node.
+// hold: two index counts, where a join of the two tables took ten times as
+// long at a million advertisers (1.6 s), and on every heartbeat of every node.
 constexpr query census{
   "cdp_lease_census",
   "WITH " CDP_PG_LIVE_NODES
@@ -361,9 +361,9 @@ postgres_store::acquire_leases(const std::string& node_id, int64_t limit, timest
 // a start, before autovacuum's first analyze (a minute or more), and the
 // claims' lease checks kept plans made for an empty table: a 100,000-row
 // import ran at 400-1,600 months a second for 80 s, and at ~8,000 once an
-// ANALYZE of this table alone had run. An ANALYZE sends the other sessions new statistics and has them plan
-// again; it runs each time the leases this node took have doubled, so a few
-// times in all however many rounds there are. It is only a hint: a failure
+// ANALYZE of this table alone had run. An ANALYZE sends the other sessions
+// new statistics and has them plan again; it runs each time the leases this
+// node took have doubled, so a few times in all however many rounds there are. It is only a hint: a failure
 // (the table's owner is another role) leaves the planner to autovacuum.
 void postgres_store::analyze_grown_leases(int64_t just_taken) {
   constexpr int64_t at_least = 1000;
