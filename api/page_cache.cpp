@@ -21,16 +21,35 @@ rendered page_cache::get(const std::string& key, clock_type::time_point now,
       return refresh(lock, key, now, render);
     }
     auto& p = it->second;
-    auto age = now - p.made;
-    if (p.answer && p.generation == changes_ && age < max_age_) {
-      if (age * 2 >= max_age_ && !p.rendering)
+    if (const auto* answer = servable(p, now)) {
+      if ((now - p.made) * 2 >= max_age_ && !p.rendering)
         return refresh(lock, key, now, render);
-      return *p.answer;
+      return *answer;
     }
     if (!p.rendering)
       return refresh(lock, key, now, render);
     rendered_.wait(lock);
   }
+}
+
+std::optional<rendered> page_cache::peek(const std::string& key, clock_type::time_point now) {
+  if (max_age_.count() <= 0)
+    return std::nullopt;
+  std::lock_guard lock{mutex_};
+  auto it = pages_.find(key);
+  if (it == pages_.end())
+    return std::nullopt;
+  const auto& p = it->second;
+  const auto* answer = servable(p, now);
+  if (!answer || ((now - p.made) * 2 >= max_age_ && !p.rendering))
+    return std::nullopt;
+  return *answer;
+}
+
+const rendered* page_cache::servable(const page& p, clock_type::time_point now) const {
+  if (!p.answer || p.generation != changes_ || now - p.made >= max_age_)
+    return nullptr;
+  return &*p.answer;
 }
 
 rendered page_cache::refresh(std::unique_lock<std::mutex>& lock, const std::string& key,

@@ -40,6 +40,10 @@ public:
   /// when there is none young enough.
   rendered get(const std::string& key, clock_type::time_point now, const render_fn& render);
 
+  /// The page for `key` if `get` would answer it at `now` without a render;
+  /// never waits for one (the REST server answers these on its I/O threads).
+  std::optional<rendered> peek(const std::string& key, clock_type::time_point now);
+
   /// Something changed through the gateway: no page made before it is served.
   void changed();
 
@@ -54,6 +58,8 @@ private:
     bool rendering = false;
   };
 
+  /// The page's answer if it may still be served at `now`.
+  const rendered* servable(const page& p, clock_type::time_point now) const;
   /// Renders outside the lock and keeps the answer if nothing changed meanwhile.
   rendered refresh(std::unique_lock<std::mutex>& lock, const std::string& key,
                    clock_type::time_point now, const render_fn& render);

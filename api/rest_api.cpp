@@ -7,16 +7,14 @@
 #include <vector>
 
 #include <httplib.h>
-#include <sys/socket.h>
 #include <spdlog/spdlog.h>
 
 #include "actors/errors.hpp"
 #include "api/bulk_import.hpp"
-#include "api/connection_guard.hpp"
+#include "api/http_server.hpp"
 #include "api/json.hpp"
 #include "api/page_cache.hpp"
 #include "api/web_assets.hpp"
-#include "api/yielding_pool.hpp"
 #include "domain/operator_input.hpp"
 
 namespace cdp::api {
@@ -25,9 +23,7 @@ namespace {
 
 constexpr std::string_view base = "/api/v2/batch";
 constexpr std::string_view import_path = "/api/v2/batch/advertisers:bulk";
-
-/// Connections the kernel holds for the accepting thread (capped by somaxconn).
-constexpr int listen_backlog = 1024;
+constexpr std::string_view list_path = "/api/v2/batch/advertisers";
 
 /// A path's segments; {id} and {month} in a pattern capture one segment each.
 std::vector<std::string_view> segments(std::string_view path) {
@@ -161,8 +157,6 @@ struct rest_api::impl {
   rest_settings settings;
   page_cache pages;
   std::vector<route> routes;
-  /// Set once listening: it times and ends the port's connections.
-  connection_guard* guard = nullptr;
 
   impl(caf::actor_system& s, operator_actor d, std::shared_ptr<engine_metrics> m,
        rest_settings cfg)
@@ -433,8 +427,6 @@ struct rest_api::impl {
   void serve(const httplib::Request& req, httplib::Response& res, std::string_view body = {},
              const httplib::ContentReader* read = nullptr) {
     auto started = std::chrono::steady_clock::now();
-    if (guard)
-      guard->serving(req.remote_addr, req.remote_port);
     call c{req, res, body, {}, {}, read};
     auto [r, allowed] = find(req, c);
     std::string name = r ? r->name : allowed.empty() ? "unknown" : "wrong-method";
@@ -464,18 +456,35 @@ struct rest_api::impl {
     metrics.request_done(name, res.status,
                          std::chrono::duration_cast<std::chrono::microseconds>(
                            std::chrono::steady_clock::now() - started));
-    if (guard)
-      guard->answered(req.remote_addr, req.remote_port);
   }
 
   /// Refuses a request whose body is not read: the connection ends once
-  /// the answer is written (see the logger), or httplib would take the rest
-  /// of the body for the next request.
+  /// the answer is written.
   void refuse_body(httplib::Response& res, int status, std::string_view error,
                    const std::string& detail) {
     send_error(res, status, error, detail);
     res.set_header("Connection", "close");
     metrics.request_done("refused-body", status, {});
+  }
+
+  /// A list page the cache holds young enough is answered on the server's
+  /// I/O thread: no hop to a worker for what dashboards poll most.
+  bool answer_now(const httplib::Request& req, httplib::Response& res) {
+    if ((req.method != "GET" && req.method != "HEAD") || req.path != list_path)
+      return false;
+    auto started = std::chrono::steady_clock::now();
+    call c{req, res, {}, {}, {}, nullptr};
+    auto [r, allowed] = find(req, c);
+    if (!r || !admitted(*r, req))
+      return false;
+    auto page = pages.peek(query_key(req), started);
+    if (!page)
+      return false;
+    send(res, *page);
+    metrics.request_done(r->name, res.status,
+                         std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::steady_clock::now() - started));
+    return true;
   }
 
   /// The import's file may be larger than any other body (http.max_body).
@@ -492,7 +501,7 @@ struct rest_api::impl {
   }
 
   /// A declared Content-Length over the limit is refused before a byte of
-  /// the body is read (httplib 0.11 would read and drop it all first).
+  /// the body is read.
   bool refused_by_length(const httplib::Request& req, httplib::Response& res) {
     if (!req.has_header("Content-Length"))
       return false;
@@ -509,151 +518,72 @@ struct rest_api::impl {
     return !number || length > body_limit(req);
   }
 
-  /// Reads the body (chunked ones too) up to the limit, then serves.
-  void serve_with_body(const httplib::Request& req, httplib::Response& res,
-                       const httplib::ContentReader& read) {
-    if (req.path == import_path) {
-      // Whatever it answers, part of the body may be unread (a refusal, a
-      // stop): one import per connection, which then ends.
-      serve(req, res, {}, &read);
-      res.set_header("Connection", "close");
-      return;
-    }
-    std::string body;
-    bool over = false;
-    bool whole = read([&](const char* data, size_t n) {
-      over = body.size() + n > settings.max_body;
-      if (!over)
-        body.append(data, n);
-      return !over;
-    });
-    if (over)
+  /// Once the head of a request with a body is read: one over the limit, or
+  /// one whose caller may not call its route, is answered without reading
+  /// the body (a refused change is still audited by the operator).
+  bool before_body(const httplib::Request& req, httplib::Response& res) {
+    if (refused_by_length(req, res))
+      return true;
+    call c{req, res, {}, {}, {}, nullptr};
+    auto [r, allowed] = find(req, c);
+    if (!r || admitted(*r, req))
+      return false;
+    serve(req, res);
+    res.set_header("Connection", "close");
+    return true;
+  }
+
+  /// What the server could not read: not HTTP, a body that ended early or
+  /// over the limit, a head over 64 KiB.
+  void refused(const httplib::Request& req, httplib::Response& res, int status) {
+    if (status == 413)
       return refuse_body(res, 413, "payload_too_large", too_large(req));
-    if (!whole)
-      return refuse_body(res, 400, "bad_request", "the body ended early or is malformed");
-    serve(req, res, body);
+    if (status == 431)
+      send_error(res, 431, "request_header_fields_too_large",
+                 "the request line and headers are larger than 64 KiB");
+    else
+      send_error(res, 400, "bad_request", "malformed request, or its body ended early");
+    metrics.request_done("malformed", status, {});
   }
 };
 
 rest_api::rest_api(caf::actor_system& sys, operator_actor desk,
                    std::shared_ptr<engine_metrics> metrics, rest_settings settings)
-  : impl_(std::make_unique<impl>(sys, std::move(desk), std::move(metrics), std::move(settings))),
-    server_(std::make_unique<httplib::Server>()) {
+  : impl_(std::make_unique<impl>(sys, std::move(desk), std::move(metrics), std::move(settings))) {
   auto* self = impl_.get();
-  auto& s = *server_;
-  auto threads = static_cast<size_t>(self->settings.threads);
-  s.new_task_queue = [threads, nice = self->settings.thread_nice] {
-    return new yielding_pool(threads, nice);
+  http_handlers on;
+  on.answer_now = [self](const httplib::Request& req, httplib::Response& res) {
+    return self->answer_now(req, res);
   };
-  s.set_payload_max_length(std::max(self->settings.max_body, self->settings.max_import_body));
-  s.set_keep_alive_max_count(1000);
-  s.set_tcp_nodelay(true);
-  auto handler = [self](const httplib::Request& req, httplib::Response& res) {
-    self->serve(req, res);
+  on.body_limit = [self](const httplib::Request& req) { return self->body_limit(req); };
+  on.spooled = [](const httplib::Request& req) { return req.path == import_path; };
+  on.before_body = [self](const httplib::Request& req, httplib::Response& res) {
+    return self->before_body(req, res);
   };
-  // Bodies are read through a content reader, which stops at the limit;
-  // httplib's own reading would keep a chunked body whole however large.
-  auto with_body = [self](const httplib::Request& req, httplib::Response& res,
-                          const httplib::ContentReader& read) {
-    self->serve_with_body(req, res, read);
+  on.serve = [self](const httplib::Request& req, httplib::Response& res, std::string_view body,
+                    const httplib::ContentReader* read) { self->serve(req, res, body, read); };
+  on.refused = [self](const httplib::Request& req, httplib::Response& res, int status) {
+    self->refused(req, res, status);
   };
-  s.Get(".*", handler);
-  s.Post(".*", with_body);
-  s.Put(".*", with_body);
-  s.Delete(".*", with_body);
-  s.Patch(".*", with_body);
-  s.Options(".*", handler);
-  // httplib 0.11 reads the body of a POST without Content-Length until the
-  // connection closes, so `curl -X POST` would wait for its read timeout:
-  // such a request has no body (RFC 9112) and is served at once.
-  s.set_pre_routing_handler([self](const httplib::Request& req, httplib::Response& res) {
-    bool has_body = req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
-    bool reads_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH"
-                      || req.method == "DELETE";
-    if (self->refused_by_length(req, res))
-      return httplib::Server::HandlerResponse::Handled;
-    if (has_body || !reads_body)
-      return httplib::Server::HandlerResponse::Unhandled;
-    self->serve(req, res);
-    return httplib::Server::HandlerResponse::Handled;
-  });
-  // What httplib refuses itself (a malformed request line, 413) gets a JSON
-  // body too; bodies our handlers wrote stay as they are.
-  s.set_error_handler([self](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty())
-      return;
-    auto word = res.status == 413 ? "payload_too_large" : "bad_request";
-    auto detail = res.status == 413 ? self->too_large(req) : std::string{"malformed request"};
-    send_error(res, res.status, word, detail);
-    self->metrics.request_done("malformed", res.status, {});
-  });
-  // Called once an answer is written: httplib 0.11 keeps the connection
-  // open whatever the answer says, so the guard ends it.
-  s.set_logger([self](const httplib::Request& req, const httplib::Response& res) {
-    if (self->guard && res.get_header_value("Connection") == "close")
-      self->guard->end(req.remote_addr, req.remote_port);
-  });
-  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "unknown";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
+  on.failed = [](httplib::Response& res, const std::string& what) {
     spdlog::error("api: a request failed: {}", what);
     send_error(res, 500, "internal_error", what);
-  });
+  };
+  const auto& cfg = self->settings;
+  server_ = std::make_unique<http_server>(
+    http_server_settings{cfg.host, cfg.port, cfg.request_timeout, cfg.threads, cfg.thread_nice},
+    std::move(on));
 }
 
 rest_api::~rest_api() { stop(); }
 
 status rest_api::start() {
-  const auto& cfg = impl_->settings;
-  int listening = -1;
-  // httplib's default adds SO_REUSEPORT, with which a second daemon on the
-  // same port would listen too and take half its requests.
-  server_->set_socket_options([&listening](int sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    listening = sock;
-  });
-  int port = cfg.port == 0 ? server_->bind_to_any_port(cfg.host)
-                           : (server_->bind_to_port(cfg.host, cfg.port) ? cfg.port : -1);
-  if (port <= 0)
-    return make_failure(errc::invalid_argument,
-                        "http.listen: cannot listen on " + cfg.host + ":" + std::to_string(cfg.port)
-                          + " (in use, or not an address of this host)");
-  port_ = static_cast<uint16_t>(port);
-  // httplib 0.11 listens with a backlog of 5: a burst of connections would
-  // see SYNs dropped and wait a second each for the retransmission.
-  if (listening >= 0)
-    ::listen(listening, listen_backlog);
-  guard_ = std::make_unique<connection_guard>(port_, cfg.request_timeout);
-  impl_->guard = guard_.get();
-  serving_ = std::thread{[this] {
-    server_->listen_after_bind();
-    served_ = true;
-  }};
+  if (auto started = server_->start(); !started)
+    return started;
+  port_ = server_->port();
   return ok;
 }
 
-void rest_api::stop() {
-  if (!serving_.joinable())
-    return;
-  // httplib 0.11's stop() does nothing until listen_after_bind() has begun:
-  // a stop right after the start (a daemon that cannot open its admin port)
-  // would wait for ever, so it waits for the loop to run first.
-  while (!served_) {
-    if (server_->is_running()) {
-      server_->stop();
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds{1});
-  }
-  serving_.join();
-  impl_->guard = nullptr;
-  guard_.reset();
-}
+void rest_api::stop() { server_->stop(); }
 
 } // namespace cdp::api

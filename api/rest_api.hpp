@@ -1,11 +1,9 @@
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "caf/actor_system.hpp"
@@ -15,13 +13,10 @@
 #include "domain/access.hpp"
 #include "domain/errors.hpp"
 
-namespace httplib {
-class Server;
-} // namespace httplib
 
 namespace cdp::api {
 
-class connection_guard;
+class http_server;
 
 struct rest_settings {
   /// http.listen's host and port (0: the OS picks one; `port()` tells it).
@@ -41,14 +36,15 @@ struct rest_settings {
   /// take before the import stops with 503.
   std::chrono::milliseconds import_timeout = std::chrono::seconds{30};
   /// http.request_timeout: the longest a connection may take to send a
-  /// whole request (see api/connection_guard.hpp).
+  /// whole request, or to read an answer.
   std::chrono::milliseconds request_timeout = std::chrono::seconds{10};
   /// GET /advertisers pages are served from what was rendered at most this
   /// long ago (api/page_cache.hpp), as the system status is; zero: never.
   std::chrono::milliseconds page_max_age = std::chrono::seconds{1};
-  /// Connections served at once (one thread each while a connection lives).
-  int threads = 128;
-  /// Their nice value above the engine's (api/yielding_pool.hpp).
+  /// Requests served at once: the workers that run handlers, which wait for
+  /// the engine's answers (api/http_server.hpp; connections cost no thread).
+  int threads = 16;
+  /// Their nice value above the engine's (api/worker_pool.hpp).
   int thread_nice = 10;
 };
 
@@ -63,21 +59,18 @@ public:
   rest_api(const rest_api&) = delete;
   rest_api& operator=(const rest_api&) = delete;
 
-  /// Binds and starts serving on a thread of its own; errc::invalid_argument
+  /// Binds and starts serving on threads of its own; errc::invalid_argument
   /// when the address cannot be bound.
   status start();
   /// The port it listens on once started.
   uint16_t port() const { return port_; }
-  /// Stops accepting and waits for the serving thread.
+  /// Stops accepting, ends the connections and waits for the threads.
   void stop();
 
 private:
   struct impl;
   std::unique_ptr<impl> impl_;
-  std::unique_ptr<httplib::Server> server_;
-  std::unique_ptr<connection_guard> guard_;
-  std::thread serving_;
-  std::atomic<bool> served_ = false;
+  std::unique_ptr<http_server> server_;
   uint16_t port_ = 0;
 };
 

@@ -9,7 +9,7 @@ packages=(
   libpq-dev postgresql-15
   libsqlite3-dev sqlite3
   libtomlplusplus-dev libspdlog-dev catch2
-  libcpp-httplib-dev nlohmann-json3-dev libcli11-dev prometheus-cpp-dev
+  libcpp-httplib-dev libboost1.74-dev nlohmann-json3-dev libcli11-dev prometheus-cpp-dev
   curl wrk hyperfine jq
   chromium chromium-driver
   dpkg-dev file debootstrap

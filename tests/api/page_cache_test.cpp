@@ -142,3 +142,44 @@ TEST_CASE("callers of an expired page wait for one render", "[page_cache]") {
   CHECK(calls == 1);
   CHECK(answered == 8);
 }
+
+TEST_CASE("a peek answers only what get would answer without rendering", "[page_cache]") {
+  page_cache cache{1000ms};
+  counting_render render;
+  auto fn = [&] { return render(); };
+  auto t0 = page_cache::clock_type::time_point{} + 1h;
+  CHECK_FALSE(cache.peek("/a", t0));
+  CHECK(cache.get("/a", t0, fn).body == "page 1");
+  auto young = cache.peek("/a", t0 + 499ms);
+  REQUIRE(young);
+  CHECK(young->body == "page 1");
+  // Past half its age a get renders it afresh, so a peek leaves it to get.
+  CHECK_FALSE(cache.peek("/a", t0 + 500ms));
+  CHECK_FALSE(cache.peek("/b", t0));
+  cache.changed();
+  CHECK_FALSE(cache.peek("/a", t0 + 1ms));
+  CHECK(render.calls == 1);
+}
+
+TEST_CASE("a peek answers the old page while another caller renders the new one", "[page_cache]") {
+  page_cache cache{1000ms};
+  auto t0 = page_cache::clock_type::time_point{} + 1h;
+  cache.get("/a", t0, [] { return rendered{200, "old"}; });
+  std::atomic<bool> inside{false}, release{false};
+  std::thread renderer{[&] {
+    cache.get("/a", t0 + 600ms, [&] {
+      inside = true;
+      while (!release)
+        std::this_thread::yield();
+      return rendered{200, "new"};
+    });
+  }};
+  while (!inside)
+    std::this_thread::yield();
+  auto seen = cache.peek("/a", t0 + 700ms);
+  release = true;
+  renderer.join();
+  REQUIRE(seen);
+  CHECK(seen->body == "old");
+  CHECK(cache.peek("/a", t0 + 700ms)->body == "new");
+}
