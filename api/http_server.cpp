@@ -16,7 +16,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
@@ -87,7 +87,10 @@ std::optional<std::string> spool_file() {
 struct http_server::core {
   http_server_settings settings;
   http_handlers handlers;
-  std::optional<asio::io_context> io;
+  /// One I/O context per thread, each run by it alone: a connection stays
+  /// on the thread that accepted it, with no locks or hand-offs between them.
+  std::vector<std::unique_ptr<asio::io_context>> ios;
+  size_t next_io = 0;
   std::optional<tcp::acceptor> acceptor;
   std::optional<asio::steady_timer> retry_accept;
   std::optional<worker_pool> workers;
@@ -339,7 +342,8 @@ private:
 } // namespace
 
 void http_server::core::accept() {
-  acceptor->async_accept(asio::make_strand(*io), [this](beast::error_code ec, tcp::socket socket) {
+  auto& io = *ios[next_io++ % ios.size()];
+  acceptor->async_accept(io, [this](beast::error_code ec, tcp::socket socket) {
     if (stopping)
       return;
     if (ec) {
@@ -369,22 +373,23 @@ http_server::~http_server() { stop(); }
 
 status http_server::start() {
   auto& c = *core_;
-  c.io.emplace(io_threads);
+  for (int i = 0; i < io_threads; ++i)
+    c.ios.push_back(std::make_unique<asio::io_context>(1));
   auto refused = [&](const std::string& why) {
     c.acceptor.reset();
-    c.io.reset();
+    c.ios.clear();
     return make_failure(errc::invalid_argument,
                         "http.listen: cannot listen on " + c.settings.host + ":"
                           + std::to_string(c.settings.port) + " (" + why + ")");
   };
   beast::error_code ec;
-  tcp::resolver resolver{*c.io};
+  tcp::resolver resolver{*c.ios.front()};
   auto found = resolver.resolve(c.settings.host, std::to_string(c.settings.port),
                                 tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   if (ec || found.empty())
     return refused("not an address of this host");
   auto at = found.begin()->endpoint();
-  c.acceptor.emplace(*c.io);
+  c.acceptor.emplace(*c.ios.front());
   // SO_REUSEADDR, never SO_REUSEPORT: a second daemon on the same port must
   // fail to bind instead of taking half the requests.
   if (c.acceptor->open(at.protocol(), ec); !ec)
@@ -396,14 +401,16 @@ status http_server::start() {
   if (ec)
     return refused(ec == asio::error::address_in_use ? "in use" : ec.message());
   c.port = c.acceptor->local_endpoint().port();
-  c.retry_accept.emplace(*c.io);
+  c.retry_accept.emplace(*c.ios.front());
   c.workers.emplace(static_cast<size_t>(c.settings.workers), c.settings.worker_nice);
   c.accept();
-  for (int i = 0; i < io_threads; ++i)
-    c.threads.emplace_back([&c] {
+  for (auto& io : c.ios)
+    c.threads.emplace_back([&io = *io] {
+      // Kept running while it has no connection: connections come and go.
+      auto busy = asio::make_work_guard(io);
       for (;;) {
         try {
-          c.io->run();
+          io.run();
           return;
         } catch (const std::exception& e) {
           spdlog::error("api: a connection failed: {}", e.what());
@@ -417,18 +424,19 @@ uint16_t http_server::port() const { return core_->port; }
 
 void http_server::stop() {
   auto& c = *core_;
-  if (!c.io || c.stopping.exchange(true))
+  if (c.ios.empty() || c.stopping.exchange(true))
     return;
-  c.io->stop();
+  for (auto& io : c.ios)
+    io->stop();
   for (auto& t : c.threads)
     t.join();
   c.threads.clear();
   // Requests being served finish (their answers go nowhere); then every
-  // connection ends with the I/O context.
+  // connection ends with its I/O context.
   c.workers->stop();
   c.retry_accept.reset();
   c.acceptor.reset();
-  c.io.reset();
+  c.ios.clear();
 }
 
 } // namespace cdp::api

@@ -10,10 +10,12 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/errors.hpp"
+#include "actors/operator_agent.hpp"
 #include "api/bulk_import.hpp"
 #include "api/http_server.hpp"
 #include "api/json.hpp"
 #include "api/page_cache.hpp"
+#include "api/status_copy.hpp"
 #include "api/web_assets.hpp"
 #include "domain/operator_input.hpp"
 
@@ -24,6 +26,7 @@ namespace {
 constexpr std::string_view base = "/api/v2/batch";
 constexpr std::string_view import_path = "/api/v2/batch/advertisers:bulk";
 constexpr std::string_view list_path = "/api/v2/batch/advertisers";
+constexpr std::string_view status_path = "/api/v2/batch/status";
 
 /// A path's segments; {id} and {month} in a pattern capture one segment each.
 std::vector<std::string_view> segments(std::string_view path) {
@@ -60,6 +63,16 @@ std::string bearer_token(const httplib::Request& req) {
   while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
     token.erase(0, 1);
   return token;
+}
+
+/// The calling worker thread's blocking actor for asking the operator: made
+/// once per thread, not per request (a scoped actor is spawned and
+/// registered each time). One whose request timed out is dropped, so that a
+/// late answer does not wait for ever in a mailbox that lives on. Workers end
+/// in rest_api::stop, before the actor system.
+std::unique_ptr<caf::scoped_actor>& thread_asker() {
+  thread_local std::unique_ptr<caf::scoped_actor> mine;
+  return mine;
 }
 
 rendered render_json(int status, const json& body) {
@@ -156,6 +169,7 @@ struct rest_api::impl {
   scrape_metrics metrics;
   rest_settings settings;
   page_cache pages;
+  status_copy statuses{operator_settings{}.status_max_age};
   std::vector<route> routes;
 
   impl(caf::actor_system& s, operator_actor d, std::shared_ptr<engine_metrics> m,
@@ -168,17 +182,24 @@ struct rest_api::impl {
   /// Asks the operator and waits at most `timeout`; the answer or a failure.
   template <class Answer, class... Ts>
   expected<Answer> ask_within(std::chrono::milliseconds timeout, Ts&&... xs) {
-    caf::scoped_actor self{sys};
+    auto& mine = thread_asker();
+    if (!mine)
+      mine = std::make_unique<caf::scoped_actor>(sys);
     expected<Answer> out = make_failure(errc::timeout, "no answer");
-    self->request(desk, timeout, std::forward<Ts>(xs)...)
+    bool late = false;
+    (*mine)->request(desk, timeout, std::forward<Ts>(xs)...)
       .receive([&](Answer& a) { out = std::move(a); },
                [&](caf::error& err) {
                  auto f = from_caf_error(err);
-                 if (err == caf::sec::request_timeout)
+                 if (err == caf::sec::request_timeout) {
+                   late = true;
                    f.message = "cdpbatchd did not answer within "
                                + std::to_string(timeout.count()) + "ms; try again";
+                 }
                  out = std::move(f);
                });
+    if (late)
+      mine.reset();
     return out;
   }
 
@@ -256,7 +277,16 @@ struct rest_api::impl {
                              {"name", who ? json(who->name) : json(nullptr)},
                              {"role", who ? json(to_string(who->granted)) : json(nullptr)}});
     }, access::open);
-    add("GET", "status", at("/status"), [this](call& c) { reply<system_status>(c, 200, status_atom_v); });
+    add("GET", "status", at("/status"), [this](call& c) {
+      auto s = ask<system_status>(status_atom_v);
+      if (!s) {
+        statuses.failed();
+        return send_failure(c.res, s.error());
+      }
+      auto answer = render_json(200, to_json(*s));
+      statuses.keep(answer, s->now);
+      send(c.res, answer);
+    });
     add("GET", "health", at("/health"), [this](call& c) {
       auto h = ask<health_report>(health_atom_v);
       if (!h)
@@ -467,20 +497,25 @@ struct rest_api::impl {
     metrics.request_done("refused-body", status, {});
   }
 
-  /// A list page the cache holds young enough is answered on the server's
-  /// I/O thread: no hop to a worker for what dashboards poll most.
+  /// A list page the cache holds young enough, or a status whose count is,
+  /// is answered on the server's I/O thread: no hop to a worker for what
+  /// dashboards poll most.
   bool answer_now(const httplib::Request& req, httplib::Response& res) {
-    if ((req.method != "GET" && req.method != "HEAD") || req.path != list_path)
+    if ((req.method != "GET" && req.method != "HEAD")
+        || (req.path != list_path && req.path != status_path))
       return false;
     auto started = std::chrono::steady_clock::now();
     call c{req, res, {}, {}, {}, nullptr};
     auto [r, allowed] = find(req, c);
     if (!r || !admitted(*r, req))
       return false;
-    auto page = pages.peek(query_key(req), started);
-    if (!page)
+    auto kept = req.path == status_path
+                  ? statuses.young(std::chrono::time_point_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now()))
+                  : pages.peek(query_key(req), started);
+    if (!kept)
       return false;
-    send(res, *page);
+    send(res, *kept);
     metrics.request_done(r->name, res.status,
                          std::chrono::duration_cast<std::chrono::microseconds>(
                            std::chrono::steady_clock::now() - started));

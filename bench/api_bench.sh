@@ -52,12 +52,13 @@ completed() {
 running() {
   curl -s "$api/status" | sed -E 's/.*"runningJobs":([0-9]+).*/\1/'
 }
-seed() { # type first count
-  seq "$2" $(($2 + $3 - 1)) | xargs -P 8 -I{} curl -sf -o /dev/null -X POST \
-    -H 'Content-Type: application/json' \
-    -d "{\"advertiserId\":\"adv-{}\",\"name\":\"bench {}\",\"type\":\"$1\"}" "$api/advertisers"
+seed() { # type first count: one bulk import (a CSV file)
+  { echo "advertiserId,type,active"
+    seq "$2" $(($2 + $3 - 1)) | sed "s/.*/adv-&,$1,true/"
+  } >"$work/seed.csv"
+  curl -sf -o /dev/null -X POST -H 'Content-Type: text/csv' --data-binary @"$work/seed.csv" \
+    "$api/advertisers:bulk"
 }
-
 echo "api_bench: seeding $existing EXISTING advertisers (each refreshes once)"
 seed EXISTING 0 "$existing"
 while (( $(completed | cut -d. -f1) < existing )) || (( $(running) > 0 )); do sleep 0.5; done

@@ -1,5 +1,9 @@
 #include "daemon/api_daemon.hpp"
 
+#include <cstdio>
+#include <ctime>
+#include <set>
+
 using namespace cdp;
 using namespace cdp::test;
 using namespace std::chrono_literals;
@@ -295,4 +299,37 @@ TEST_CASE("REST: a list page is reused for a second at most, and a change throug
   // The same query with its parameters in another order is the same page.
   CHECK(d.get(v2 + "/advertisers?active=false&limit=10").doc["advertisers"].size() == 1);
   CHECK(d.get(v2 + "/advertisers?limit=10&active=false").doc["advertisers"].size() == 1);
+}
+
+TEST_CASE("REST: polled without pause, every status is counted at most a second before it is answered, and recounted") {
+  api_daemon d{"sqlite", {"--set", "schedule.tick_interval=1h"}};
+  // "2026-12-08T00:45:01.123Z" as milliseconds since the epoch.
+  auto counted_ms = [](const std::string& iso) {
+    std::tm t{};
+    int ms = 0;
+    REQUIRE(std::sscanf(iso.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &t.tm_year, &t.tm_mon, &t.tm_mday,
+                        &t.tm_hour, &t.tm_min, &t.tm_sec, &ms) == 7);
+    t.tm_year -= 1900;
+    t.tm_mon -= 1;
+    return static_cast<int64_t>(::timegm(&t)) * 1000 + ms;
+  };
+  auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+  };
+  std::set<int64_t> counts;
+  int64_t oldest = 0;
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds{2500};
+  while (std::chrono::steady_clock::now() < until) {
+    auto s = d.get(v2 + "/status");
+    auto received = now_ms();
+    REQUIRE(s.status == 200);
+    auto counted = counted_ms(s.doc["now"].get<std::string>());
+    counts.insert(counted);
+    oldest = std::max(oldest, received - counted);
+  }
+  INFO(counts.size() << " counts, the oldest answered " << oldest << " ms after it was made");
+  CHECK(oldest <= 1000);
+  CHECK(counts.size() >= 3);
 }
