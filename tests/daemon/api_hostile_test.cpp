@@ -109,6 +109,31 @@ TEST_CASE("REST hostile: a body over the limit gets 413 before it is read, decla
   CHECK(d.get(v2 + "/status").status == 200);
 }
 
+TEST_CASE("REST hostile: what is not HTTP, and a head over 64 KiB, get a JSON 400 or 431 and the end of the connection") {
+  hostile_fixture f;
+  auto& d = f.d;
+  auto before = d.dump();
+  const std::vector<std::pair<std::string, std::string>> cases{
+    {"GARBAGE\r\n\r\n", "HTTP/1.1 400 Bad Request"},
+    {std::string{"\x00\x01\x02\r\n\r\n", 7}, "HTTP/1.1 400 Bad Request"},
+    {"POST " + v2 + "/advertisers HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\nContent-Length: 13\r\n\r\n",
+     "HTTP/1.1 400 Bad Request"},
+    {"GET " + v2 + "/status HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(70 * 1024, 'a') + "\r\n\r\n",
+     "HTTP/1.1 431 Request Header Fields Too Large"}};
+  for (const auto& [raw, status] : cases) {
+    INFO(status << " for " << raw.substr(0, 60));
+    raw_http peer{d.port()};
+    REQUIRE(peer.ok());
+    peer.send(raw);
+    auto text = peer.read(3s, [](const std::string& s) { return s.find('}') != std::string::npos; });
+    CHECK(text.rfind(status, 0) == 0);
+    CHECK(text.find(R"("detail":")") != std::string::npos);
+    CHECK(peer.closed_within(3s));
+  }
+  CHECK(d.dump() == before);
+  CHECK(d.get(v2 + "/status").status == 200);
+}
+
 TEST_CASE("REST hostile: slow clients are cut off by the request timeout and do not keep others from being served") {
   hostile_fixture f{{"--set", "http.request_timeout=1s"}};
   auto& d = f.d;
