@@ -108,7 +108,10 @@ namespace {
 class session : public std::enable_shared_from_this<session> {
 public:
   session(http_server::core& core, tcp::socket socket)
-    : core_(core), stream_(std::move(socket)) {}
+    : core_(core), stream_(std::move(socket)) {
+    beast::error_code ec;
+    peer_ = stream_.socket().remote_endpoint(ec);
+  }
 
   void start() { read_head(); }
 
@@ -135,9 +138,7 @@ private:
       return refuse(ec == http::error::header_limit ? 431
                     : ec == http::error::body_limit ? 413
                                                     : 400);
-    beast::error_code peer_ec;
-    auto peer = stream_.socket().remote_endpoint(peer_ec);
-    req_ = request_of(head_->get(), peer);
+    req_ = request_of(head_->get(), peer_);
     keep_alive_ = head_->get().keep_alive();
     head_only_ = head_->get().method() == http::verb::head;
     stream_.expires_never();
@@ -323,6 +324,7 @@ private:
 
   http_server::core& core_;
   beast::tcp_stream stream_;
+  tcp::endpoint peer_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::empty_body>> head_;
   std::optional<http::request_parser<http::string_body>> text_;
