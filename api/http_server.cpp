@@ -180,6 +180,8 @@ private:
         file_->get().body().open(path->c_str(), beast::file_mode::write, open_ec);
       }
       if (!path || open_ec) {
+        if (path)
+          std::remove(path->c_str());
         keep_alive_ = false;
         core_.handlers.failed(res_, "cannot write the body to a temporary file: "
                                       + (path ? open_ec.message() : std::string{"mkstemp failed"}));
