@@ -2,6 +2,7 @@
 
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -42,8 +43,6 @@ constexpr int io_threads = 2;
 /// long: what it sends is read and dropped, so that closing with unread data
 /// (a reset) does not destroy the answer before the client reads it.
 constexpr auto linger = std::chrono::seconds{2};
-/// Spooled bodies are read back in parts of this size.
-constexpr size_t spool_part = 64 * 1024;
 
 /// The peer hung up, went silent past its deadline, or the server stops:
 /// nothing to answer.
@@ -72,14 +71,19 @@ httplib::Request request_of(const http::request_header<>& head, const tcp::endpo
   return r;
 }
 
-/// A file of the temporary folder for one spooled body, removed once read.
-std::optional<std::string> spool_file() {
+/// A new file of the temporary folder, opened for writing into `body` and
+/// unlinked at once: the spool goes away with its request even when the
+/// daemon is killed.
+beast::error_code open_spool(http::file_body::value_type& body) {
   auto path = (std::filesystem::temp_directory_path() / "cdpbatch-body.XXXXXX").string();
   int fd = ::mkstemp(path.data());
   if (fd < 0)
-    return std::nullopt;
+    return beast::error_code{errno, beast::system_category()};
   ::close(fd);
-  return path;
+  beast::error_code ec;
+  body.open(path.c_str(), beast::file_mode::write, ec);
+  std::remove(path.c_str());
+  return ec;
 }
 
 } // namespace
@@ -116,8 +120,6 @@ public:
   void start() { read_head(); }
 
 private:
-  using self_ptr = std::shared_ptr<session>;
-
   void read_head() {
     head_.emplace();
     head_->header_limit(head_limit);
@@ -173,21 +175,12 @@ private:
     stream_.expires_after(core_.settings.request_timeout);
     auto done = [self = shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); };
     if (core_.handlers.spooled(req_)) {
-      auto path = spool_file();
-      beast::error_code open_ec;
-      if (path) {
-        file_.emplace(std::move(*head_));
-        file_->get().body().open(path->c_str(), beast::file_mode::write, open_ec);
-      }
-      if (!path || open_ec) {
-        if (path)
-          std::remove(path->c_str());
+      file_.emplace(std::move(*head_));
+      if (auto ec = open_spool(file_->get().body())) {
         keep_alive_ = false;
-        core_.handlers.failed(res_, "cannot write the body to a temporary file: "
-                                      + (path ? open_ec.message() : std::string{"mkstemp failed"}));
+        core_.handlers.failed(res_, "cannot write the body to a temporary file: " + ec.message());
         return write();
       }
-      spool_ = *path;
       file_->body_limit(limit);
       return http::async_read(stream_, buffer_, *file_, std::move(done));
     }
@@ -206,37 +199,28 @@ private:
     stream_.expires_never();
     if (!file_)
       return work([](session& s) { s.serve(s.text_->get().body(), nullptr); });
-    file_->get().body().close();
     work([](session& s) { s.serve_spooled(); });
   }
 
-  /// On a worker: the spooled body, read back through httplib's reader.
+  /// On a worker: the spooled body, read from its start.
   void serve_spooled() {
-    std::unique_ptr<FILE, int (*)(FILE*)> in{std::fopen(spool_.c_str(), "rb"), &std::fclose};
-    std::remove(spool_.c_str());
+    auto& spool = file_->get().body();
+    std::unique_ptr<FILE, int (*)(FILE*)> in{
+      ::fdopen(::dup(spool.file().native_handle()), "rb"), &std::fclose};
+    spool.close();
     if (!in) {
       keep_alive_ = false;
       core_.handlers.failed(res_, "cannot read back the spooled body");
       return answer();
     }
-    httplib::ContentReader reader{
-      [&in](const httplib::ContentReceiver& receive) {
-        std::vector<char> part(spool_part);
-        while (auto n = std::fread(part.data(), 1, part.size(), in.get()))
-          if (!receive(part.data(), n))
-            return true;
-        return std::ferror(in.get()) == 0;
-      },
-      [](const httplib::MultipartContentHeader&, const httplib::ContentReceiver&) {
-        return false;
-      }};
-    serve({}, &reader);
+    std::rewind(in.get());
+    serve({}, in.get());
   }
 
   /// On a worker: the handler, then the answer goes back to the I/O threads.
-  void serve(std::string_view body, const httplib::ContentReader* read) {
+  void serve(std::string_view body, std::FILE* spooled) {
     try {
-      core_.handlers.serve(req_, res_, body, read);
+      core_.handlers.serve(req_, res_, body, spooled);
     } catch (const std::exception& e) {
       res_ = {};
       core_.handlers.failed(res_, e.what());
@@ -320,8 +304,6 @@ private:
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.socket().close(ec);
-    if (!spool_.empty() && file_)
-      std::remove(spool_.c_str());
   }
 
   http_server::core& core_;
@@ -336,7 +318,6 @@ private:
   http::response<http::string_body> out_;
   httplib::Request req_;
   httplib::Response res_;
-  std::string spool_;
   std::array<char, 4096> dropped_{};
   bool keep_alive_ = false;
   bool head_only_ = false;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <string>
@@ -26,16 +27,16 @@ struct http_handlers {
   /// The largest body this request may have (checked as it arrives).
   std::function<size_t(const httplib::Request&)> body_limit;
   /// Whether this request's body is written to a temporary file and handed
-  /// to `serve` as a reader (an import), rather than held in memory.
+  /// to `serve` as that file (an import), rather than held in memory.
   std::function<bool(const httplib::Request&)> spooled;
   /// Once the head of a request with a body is read: answers it without
   /// its body (true: the connection then ends, the body unread) or lets the
   /// body be read (false).
   std::function<bool(const httplib::Request&, httplib::Response&)> before_body;
-  /// Serves a whole request: `read` is set for a spooled body, else the
-  /// body is `body`.
+  /// Serves a whole request: `spooled` is the spooled body, read from its
+  /// start (never larger than `body_limit`), else the body is `body`.
   std::function<void(const httplib::Request&, httplib::Response&, std::string_view body,
-                     const httplib::ContentReader* read)>
+                     std::FILE* spooled)>
     serve;
   /// A request refused before it could be served: `status` is 400 (it is
   /// not HTTP, or its body ended early), 413 (its body is over the limit) or

@@ -112,8 +112,8 @@ struct call {
   std::string_view body;
   std::string id;
   std::string month;
-  /// The import route reads its body itself, streamed (null without a body).
-  const httplib::ContentReader* read = nullptr;
+  /// The import's body, spooled to a file (null without one).
+  std::FILE* spooled = nullptr;
 };
 
 /// Who may call a route. The page's files and the token check hold no data,
@@ -400,17 +400,15 @@ struct rest_api::impl {
     if (!dry_run.empty() && dry_run != "true" && dry_run != "false")
       return send_error(c.res, 400, "bad_request",
                         "dryRun '" + dry_run.substr(0, 60) + "' must be true or false");
-    if (!c.read)
+    if (!c.spooled)
       return send_error(c.res, 400, "bad_request",
                         "the body must be the import file: CSV with the header "
                         "'advertiserId,type,active', or JSON lines");
     operator_call who{bearer_token(c.req), param(c.req, "reason")};
-    auto answer = import_body(*c.read, settings.max_import_body, type, dry_run == "true",
-                              [&](import_batch part) {
-                                return ask_within<import_report>(settings.import_timeout,
-                                                                 import_atom_v, who,
-                                                                 std::move(part));
-                              });
+    auto answer = import_body(c.spooled, type, dry_run == "true", [&](import_batch part) {
+      return ask_within<import_report>(settings.import_timeout, import_atom_v, who,
+                                       std::move(part));
+    });
     send_json(c.res, answer.status, answer.body);
   }
 
@@ -455,9 +453,9 @@ struct rest_api::impl {
   }
 
   void serve(const httplib::Request& req, httplib::Response& res, std::string_view body = {},
-             const httplib::ContentReader* read = nullptr) {
+             std::FILE* spooled = nullptr) {
     auto started = std::chrono::steady_clock::now();
-    call c{req, res, body, {}, {}, read};
+    call c{req, res, body, {}, {}, spooled};
     auto [r, allowed] = find(req, c);
     std::string name = r ? r->name : allowed.empty() ? "unknown" : "wrong-method";
     if (!r && allowed.empty()) {
@@ -596,7 +594,7 @@ rest_api::rest_api(caf::actor_system& sys, operator_actor desk,
     return self->before_body(req, res);
   };
   on.serve = [self](const httplib::Request& req, httplib::Response& res, std::string_view body,
-                    const httplib::ContentReader* read) { self->serve(req, res, body, read); };
+                    std::FILE* spooled) { self->serve(req, res, body, spooled); };
   on.refused = [self](const httplib::Request& req, httplib::Response& res, int status) {
     self->refused(req, res, status);
   };
