@@ -610,12 +610,9 @@ rest_api::rest_api(caf::actor_system& sys, operator_actor desk,
 
 rest_api::~rest_api() { stop(); }
 
-status rest_api::start() {
-  if (auto started = server_->start(); !started)
-    return started;
-  port_ = server_->port();
-  return ok;
-}
+status rest_api::start() { return server_->start(); }
+
+uint16_t rest_api::port() const { return server_->port(); }
 
 void rest_api::stop() { server_->stop(); }
 

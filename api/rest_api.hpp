@@ -63,7 +63,7 @@ public:
   /// when the address cannot be bound.
   status start();
   /// The port it listens on once started.
-  uint16_t port() const { return port_; }
+  uint16_t port() const;
   /// Stops accepting, ends the connections and waits for the threads.
   void stop();
 
@@ -71,7 +71,6 @@ private:
   struct impl;
   std::unique_ptr<impl> impl_;
   std::unique_ptr<http_server> server_;
-  uint16_t port_ = 0;
 };
 
 } // namespace cdp::api
