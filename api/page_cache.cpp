@@ -22,7 +22,7 @@ rendered page_cache::get(const std::string& key, clock_type::time_point now,
     }
     auto& p = it->second;
     if (const auto* answer = servable(p, now)) {
-      if ((now - p.made) * 2 >= max_age_ && !p.rendering)
+      if (due(p, now))
         return refresh(lock, key, now, render);
       return *answer;
     }
@@ -41,7 +41,7 @@ std::optional<rendered> page_cache::peek(const std::string& key, clock_type::tim
     return std::nullopt;
   const auto& p = it->second;
   const auto* answer = servable(p, now);
-  if (!answer || ((now - p.made) * 2 >= max_age_ && !p.rendering))
+  if (!answer || due(p, now))
     return std::nullopt;
   return *answer;
 }
@@ -50,6 +50,10 @@ const rendered* page_cache::servable(const page& p, clock_type::time_point now) 
   if (!p.answer || p.generation != changes_ || now - p.made >= max_age_)
     return nullptr;
   return &*p.answer;
+}
+
+bool page_cache::due(const page& p, clock_type::time_point now) const {
+  return (now - p.made) * 2 >= max_age_ && !p.rendering;
 }
 
 rendered page_cache::refresh(std::unique_lock<std::mutex>& lock, const std::string& key,

@@ -60,6 +60,8 @@ private:
 
   /// The page's answer if it may still be served at `now`.
   const rendered* servable(const page& p, clock_type::time_point now) const;
+  /// Past half its age and nobody rendering it: the caller renders it afresh.
+  bool due(const page& p, clock_type::time_point now) const;
   /// Renders outside the lock and keeps the answer if nothing changed meanwhile.
   rendered refresh(std::unique_lock<std::mutex>& lock, const std::string& key,
                    clock_type::time_point now, const render_fn& render);
