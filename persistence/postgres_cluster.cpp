@@ -133,6 +133,23 @@ constexpr query take_leases{
   "  RETURNING l.advertiser_id, l.epoch)"
   " SELECT advertiser_id, epoch FROM taken ORDER BY advertiser_id"};
 
+// In the take's transaction, the months still RUNNING under an earlier
+// epoch of the leases taken: the old owner's outcome will be refused (its
+// epoch is gone), so they are due again at once, no retry used, as a dead
+// node's are, even if that node comes back before a reaper round.
+constexpr query requeue_taken{
+  "cdp_requeue_taken",
+  "WITH reaped AS ("
+  " UPDATE advertiser_processing_states s SET status = 'PENDING', error_message = $3::text,"
+  "  next_attempt_at = NULL, updated_at = cdp_ts($2::bigint)"
+  " WHERE s.advertiser_id = ANY ($1::text[]) AND s.status = 'RUNNING'"
+  " RETURNING s.advertiser_id, s.processing_month, s.lease_token)"
+  " UPDATE month_attempts m SET finished_at = cdp_ts($2::bigint), outcome = 'FAILED',"
+  "  error_message = $3::text"
+  " FROM reaped r WHERE m.advertiser_id = r.advertiser_id"
+  "  AND m.processing_month = r.processing_month"
+  "  AND CASE m.outcome WHEN 'RUNNING' THEN m.lease_token = r.lease_token ELSE false END"};
+
 // Releasing takes two statements: the rows are locked first (skipping leases
 // a claim holds at this moment), and the RUNNING test runs after, on a
 // snapshot that sees every claim which committed before the locks were had.
@@ -344,11 +361,20 @@ postgres_store::acquire_leases(const std::string& node_id, int64_t limit, timest
     // node took meanwhile is its own.
     lease_cursor_ = picked->string(picked->rows() - 1, 0);
     std::vector<advertiser_lease> out;
+    pg::array taken_ids;
     for (int row = 0; row < r->rows(); ++row) {
       auto id = r->string(row, 0);
+      taken_ids.add(r->text(row, 0));
       auto from = previous[id];
       out.push_back({std::move(id), r->int64(row, 1), std::move(from)});
     }
+    if (out.empty())
+      return out;
+    auto requeued = conn_->exec(requeue_taken, params{}.add(taken_ids.take()).add(now).add(
+                                                 "interrupted: another node took this "
+                                                 "advertiser's lease while this month was running"));
+    if (!requeued)
+      return std::move(requeued).error();
     return out;
   });
   if (taken)

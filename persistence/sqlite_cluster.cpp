@@ -232,6 +232,7 @@ sqlite_store::acquire_leases(const std::string& node_id, int64_t limit, timestam
       auto q = db_->prepare(sql::take_lease);
       q.bind(1, lease.advertiser_id).bind(2, node_id).bind(3, now).step();
       lease.epoch = q.int64(0);
+      requeue_taken(lease.advertiser_id, now);
     }
     tx.commit();
     return taken;

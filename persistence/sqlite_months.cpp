@@ -90,6 +90,13 @@ constexpr const char* requeue_dead_months =
 
 #undef CDP_SQLITE_DEAD_OWNER
 
+constexpr const char* fail_taken_attempts = CDP_SQLITE_FAIL_ATTEMPTS_OF("s.advertiser_id = ?3");
+
+constexpr const char* requeue_taken_months =
+  "UPDATE advertiser_processing_states"
+  "   SET status = 'PENDING', error_message = ?2, updated_at = ?1, next_attempt_at = NULL"
+  " WHERE status = 'RUNNING' AND advertiser_id = ?3";
+
 constexpr const char* select_attempts =
   "SELECT " CDP_SQLITE_ATTEMPT_COLUMNS " FROM month_attempts"
   " WHERE advertiser_id = ?1 AND processing_month = ?2 ORDER BY attempt";
@@ -104,6 +111,11 @@ constexpr const char* select_advertiser_attempts =
 
 const std::string interrupted_message =
   "interrupted: cdpbatchd stopped while this month was running";
+
+// The old owner's outcome will be refused (its epoch is gone), so the month
+// is due again at once, before a reaper round, even if that node comes back.
+const std::string lease_taken_message =
+  "interrupted: another node took this advertiser's lease while this month was running";
 
 /// Ends the RUNNING months that `months_sql` picks with `picker` (their
 /// attempts FAILED, through `attempts_sql`) in one transaction; returns the
@@ -131,6 +143,11 @@ std::vector<month_state> end_running(connection& db, const char* attempts_sql,
 }
 
 } // namespace
+
+void sqlite_store::requeue_taken(const std::string& id, timestamp now) {
+  for (const char* text : {sql::fail_taken_attempts, sql::requeue_taken_months})
+    db_->prepare(text).bind(1, now).bind(2, lease_taken_message).bind(3, id).run();
+}
 
 bool sqlite_store::advertiser_exists(const std::string& id) {
   auto q = db_->prepare(sql::advertiser_exists);

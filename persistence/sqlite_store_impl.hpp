@@ -133,6 +133,9 @@ private:
   transition_outcome explain_loss(const std::string& id, year_month month,
                                   const claim_request* claim, timestamp now);
 
+  /// A lease just taken (inside the caller's transaction): the months still
+  /// RUNNING under its earlier epoch are due again, their attempts FAILED.
+  void requeue_taken(const std::string& id, timestamp now);
   bool advertiser_exists(const std::string& id);
   std::optional<month_state> find_month(const std::string& id, year_month month);
   /// The not_found failure for `id` (and `month`, when the advertiser exists).

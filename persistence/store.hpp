@@ -115,14 +115,6 @@ struct node_registration {
   int64_t pid = 0;
 };
 
-/// A lease a node holds: its claims on the advertiser carry this epoch.
-struct advertiser_lease {
-  std::string advertiser_id;
-  int64_t epoch = 0;
-  /// Who held it before it was taken ("" when it was free).
-  std::string previous_owner;
-};
-
 // -- cdp-profile job's tables -----------------------------------------------------
 
 /// One raw event in `customer_events`.

@@ -201,14 +201,19 @@ TEST_CASE("a claim or an outcome under a lost lease is refused and the new owner
   if (!several_nodes(*db))
     return;
 
-  // node-a goes silent; node-b takes the lease, its months are reaped, and
-  // node-b runs the month under its own epoch.
+  // node-a goes silent; node-b takes the lease, which makes the month due
+  // again at once, and node-b runs the month under its own epoch.
   auto b = registered(*db, "node-b", t0 + 35s);
   REQUIRE(must(b->acquire_leases("node-b", 1, t0 + 35s, ttl)).size() == 1);
   auto epoch_b = epoch_of(s, "node-b", "adv-1");
   CHECK(epoch_b == epoch_a + 1);
-  auto reaped = must(s.reap_dead_nodes(t0 + 35s, ttl));
-  REQUIRE(reaped.size() == 1);
+  auto due = must(s.get_month("adv-1", m));
+  CHECK(due.status == month_status::pending);
+  CHECK(due.retry_count == 0);
+  CHECK_THAT(due.error_message, Catch::Contains("took this advertiser's lease"));
+  // node-a beats again before any reaper round: nothing of it is left to reap.
+  REQUIRE(a->heartbeat(t0 + 35s));
+  CHECK(must(s.reap_dead_nodes(t0 + 35s, ttl)).empty());
   auto retry = claim_of("adv-1", m, 9, "node-b");
   retry.lease_epoch = epoch_b;
   REQUIRE(must(s.claim(retry, t0 + 36s)).applied);
@@ -237,6 +242,7 @@ TEST_CASE("a claim or an outcome under a lost lease is refused and the new owner
   REQUIRE(attempts.size() == 2);
   CHECK(attempts[0].owner == "node-a");
   CHECK(attempts[0].outcome == month_status::failed);
+  CHECK(attempts[0].finished_at == t0 + 35s);
   CHECK(attempts[1].owner == "node-b");
   CHECK(*attempts[0].finished_at <= attempts[1].started_at);
 }
@@ -388,10 +394,10 @@ TEST_CASE("a completion with the next month's claim in one batch is fenced as a 
   if (!several_nodes(*db))
     return;
 
-  // node-a goes silent; node-b takes the lease and the month is reaped.
+  // node-a goes silent; node-b takes the lease, and with it the month.
   auto b = registered(*db, "node-b", t0 + 35s);
   REQUIRE(must(b->acquire_leases("node-b", 1, t0 + 35s, ttl)).size() == 1);
-  REQUIRE(must(s.reap_dead_nodes(t0 + 35s, ttl)).size() == 1);
+  REQUIRE(must(s.get_month("adv-1", ym("2023-02"))).status == month_status::pending);
   auto retry = claim_of("adv-1", ym("2023-02"), 9, "node-b");
   retry.lease_epoch = epoch_of(s, "node-b", "adv-1");
   REQUIRE(must(s.claim(retry, t0 + 36s)).applied);
