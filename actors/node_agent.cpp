@@ -102,7 +102,9 @@ round_end balance(self_ptr self, timestamp now) {
   }
   auto owned = census->owned;
   lease_list taken;
+  lease_list given;
   id_list surplus;
+  std::vector<std::string> freed;
   bool taken_all = false;
   if (plan.acquire > 0) {
     auto took = db.acquire_leases(cfg.node_id, plan.acquire, now, cfg.lease_ttl);
@@ -123,18 +125,31 @@ round_end balance(self_ptr self, timestamp now) {
     // is freed once nothing of it runs.
     auto keep = held.size() - static_cast<size_t>(std::min<int64_t>(
                                 plan.release, static_cast<int64_t>(held.size())));
-    for (auto i = keep; i < held.size(); ++i)
-      surplus.push_back(held[i].advertiser_id);
+    given.assign(held.begin() + static_cast<std::ptrdiff_t>(keep), held.end());
+    for (const auto& l : given)
+      surplus.push_back(l.advertiser_id);
     held.resize(keep);
-    auto freed = db.release_leases(cfg.node_id, surplus, now);
-    if (!freed) {
-      spdlog::warn("node {}: cannot give leases back: {}", cfg.node_id, freed.error().message);
+    auto released = db.release_leases(cfg.node_id, surplus, now);
+    if (!released) {
+      spdlog::warn("node {}: cannot give leases back: {}", cfg.node_id,
+                   released.error().message);
       return round_end::failed;
     }
-    if (!freed->empty())
+    freed = std::move(*released);
+    if (!freed.empty())
       spdlog::info("node {}: gave back {} advertiser leases for the other nodes; share {} of {}",
-                   cfg.node_id, freed->size(), plan.share, census->advertisers);
-    owned -= static_cast<int64_t>(freed->size());
+                   cfg.node_id, freed.size(), plan.share, census->advertisers);
+    owned -= static_cast<int64_t>(freed.size());
+  }
+  // A whole list tells the supervisor every lease held, those no longer
+  // surplus included.
+  auto handover = hand_over(whole ? lease_list{} : st.draining, given, freed);
+  st.draining = std::move(handover.draining);
+  if (!handover.held_again.empty()) {
+    spdlog::info("node {}: keeps {} advertiser leases it was giving back ({}); their actors "
+                 "start here again",
+                 cfg.node_id, handover.held_again.size(), names(handover.held_again));
+    taken.insert(taken.end(), handover.held_again.begin(), handover.held_again.end());
   }
   st.told = owned;
   if (whole) {

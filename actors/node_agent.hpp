@@ -37,6 +37,9 @@ struct node_state {
   /// The leases this node holds by its rounds' account, which the supervisor
   /// was told; -1 until the first round, or after the supervisor missed one.
   int64_t told = -1;
+  /// Surplus leases the supervisor let go whose months still ran, so the
+  /// store kept them this node's (see hand_over).
+  lease_list draining;
   static inline const char* name = "node";
 };
 

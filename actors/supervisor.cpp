@@ -649,9 +649,10 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       for (const auto& l : held) {
         now.emplace(l.advertiser_id, l.epoch);
         auto it = st.children.find(l.advertiser_id);
-        if (it == st.children.end())
+        // A child still stopping is revived by the tick that follows a gain.
+        if (it == st.children.end() || it->second.retiring)
           gained = gained || !st.leases.count(l.advertiser_id);
-        else if (epoch_of(st, l.advertiser_id) != l.epoch)
+        if (it != st.children.end() && epoch_of(st, l.advertiser_id) != l.epoch)
           // A hibernated one wakes to reread: its months may be another node's since.
           if (auto* c = awake(self, l.advertiser_id))
             tell(self, *c, lease_atom_v, l.epoch);
@@ -677,9 +678,11 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       for (const auto& l : taken) {
         auto it = st.children.find(l.advertiser_id);
         auto before = std::exchange(st.leases[l.advertiser_id], l.epoch);
-        if (it == st.children.end())
+        // One let go in an earlier round and still stopping is handed out
+        // too, so its successor starts once it stopped, not at the next tick.
+        if (it == st.children.end() || it->second.retiring)
           to_hand_out.push_back(l.advertiser_id);
-        else if (before != l.epoch)
+        if (it != st.children.end() && before != l.epoch)
           if (auto* c = awake(self, l.advertiser_id))
             tell(self, *c, lease_atom_v, l.epoch);
       }

@@ -1,6 +1,8 @@
 #include "domain/cluster.hpp"
 
 #include <algorithm>
+#include <set>
+#include <string_view>
 
 namespace cdp {
 
@@ -22,6 +24,23 @@ lease_plan plan_leases(const lease_census& census, int64_t batch) {
     plan.release = census.owned - plan.share;
   }
   return plan;
+}
+
+lease_handover hand_over(std::span<const advertiser_lease> draining,
+                         std::span<const advertiser_lease> surplus,
+                         std::span<const std::string> freed) {
+  std::set<std::string_view> gone{freed.begin(), freed.end()};
+  std::set<std::string_view> told;
+  lease_handover out;
+  for (const auto& l : surplus) {
+    told.insert(l.advertiser_id);
+    if (!gone.count(l.advertiser_id))
+      out.draining.push_back(l);
+  }
+  for (const auto& l : draining)
+    if (!told.count(l.advertiser_id))
+      out.held_again.push_back(l);
+  return out;
 }
 
 } // namespace cdp

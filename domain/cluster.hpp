@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "domain/year_month.hpp"
 
@@ -66,5 +68,34 @@ struct lease_plan {
 /// `more` says the node is still below what it could take.
 lease_plan plan_leases(const lease_census& census,
                        int64_t batch = std::numeric_limits<int64_t>::max());
+
+/// A lease a node holds: its claims on the advertiser carry this epoch.
+struct advertiser_lease {
+  std::string advertiser_id;
+  int64_t epoch = 0;
+  /// Who held it before it was taken ("" when it was free).
+  std::string previous_owner;
+};
+
+/// What a round that gives leases back leaves to the next one.
+struct lease_handover {
+  /// Told to let go in an earlier round, still held, and no longer surplus:
+  /// the supervisor must be told it holds them again.
+  std::vector<advertiser_lease> held_again;
+  /// Told to let go, not yet freed: the surplus whose months still ran.
+  std::vector<advertiser_lease> draining;
+};
+
+/// A node gives back its surplus by telling its supervisor to let those
+/// advertisers go (their running months drain), but the store frees a lease
+/// only once nothing of it runs: the others stay this node's, without an
+/// actor. When a later round no longer counts one of them as surplus (a node
+/// left, or took fewer than was freed), nothing would run it on any node
+/// unless the supervisor is told it is held again. `draining` is what the
+/// last round left, `surplus` what this round told to let go (ascending ids,
+/// as listed), `freed` what the store freed of it.
+lease_handover hand_over(std::span<const advertiser_lease> draining,
+                         std::span<const advertiser_lease> surplus,
+                         std::span<const std::string> freed);
 
 } // namespace cdp

@@ -59,3 +59,39 @@ TEST_CASE("a node takes at most one batch of leases a round and says when more i
   CHECK(plan_leases({10, 1, 0, 10}, 0).acquire == 1);
   CHECK_FALSE(plan_leases({100, 2, 100, 0}, 10).more);
 }
+
+namespace {
+
+std::vector<std::string> ids_of(const std::vector<advertiser_lease>& leases) {
+  std::vector<std::string> out;
+  for (const auto& l : leases)
+    out.push_back(l.advertiser_id);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("surplus leases whose months still run stay held, and are told held again once no longer surplus") {
+  using ids = std::vector<std::string>;
+  std::vector<advertiser_lease> surplus{{"a", 3, ""}, {"b", 4, ""}, {"c", 5, ""}};
+  // b still ran: the store kept it.
+  auto round = hand_over({}, surplus, ids{"a", "c"});
+  CHECK(ids_of(round.draining) == ids{"b"});
+  CHECK(round.draining[0].epoch == 4);
+  CHECK(round.held_again.empty());
+  // Still surplus the next round: it stays let go until it is freed.
+  auto next = hand_over(round.draining, {{{"b", 4, ""}}}, ids{});
+  CHECK(ids_of(next.draining) == ids{"b"});
+  CHECK(next.held_again.empty());
+  CHECK(hand_over(next.draining, {{{"b", 4, ""}}}, ids{"b"}).draining.empty());
+  // The other node went away: nothing is surplus, and b is this node's to run.
+  auto alone = hand_over(round.draining, {}, ids{});
+  CHECK(alone.draining.empty());
+  REQUIRE(ids_of(alone.held_again) == ids{"b"});
+  CHECK(alone.held_again[0].epoch == 4);
+  // The other node took fewer than were freed: a smaller surplus.
+  std::vector<advertiser_lease> two{{"x", 1, ""}, {"y", 2, ""}, {"z", 3, ""}};
+  auto fewer = hand_over(hand_over({}, two, ids{}).draining, {{{"z", 3, ""}}}, ids{});
+  CHECK(ids_of(fewer.held_again) == ids{"x", "y"});
+  CHECK(ids_of(fewer.draining) == ids{"z"});
+}
