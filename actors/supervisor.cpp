@@ -716,9 +716,11 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       if (at == st.children.end() || at->second.handle.id() != sender->id())
         return;
       auto& c = at->second;
-      rested(st, c);
       // A message sent after it rested would be lost with the actor: it
-      // rests again once it has handled it.
+      // rests again once it has handled it, and keeps its place in the wake
+      // window till then (one that cannot hibernate gives it up at rest).
+      if (rest.heard == c.told || rest.dormant.empty())
+        rested(st, c);
       if (!rest.dormant.empty() && rest.heard == c.told && !c.retiring && !st.draining) {
         self->demonitor(c.handle.address());
         self->send_exit(c.handle, caf::exit_reason::user_shutdown);
