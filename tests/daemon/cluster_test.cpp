@@ -6,6 +6,7 @@
 #include <optional>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -65,6 +66,27 @@ struct cluster_fixture : daemon_fixture {
       for (auto& n : *listed)
         out[n.node_id] = n;
     return out;
+  }
+
+  /// For a failure: each node as the store sees it, every unfinished
+  /// advertiser's months, and what the daemons logged but their jobs' lines.
+  void explain_unfinished(std::initializer_list<const process*> daemons) {
+    for (const auto& [id, n] : nodes())
+      UNSCOPED_INFO("node " << id << (n.live ? " live" : " not live") << ", owns "
+                            << n.advertisers_owned << ", runs " << n.running_jobs);
+    for (const auto& a : must(db->main().list_advertisers(false)))
+      if (!a.backfill_completed)
+        for (const auto& m : must(db->main().list_months(a.id)))
+          UNSCOPED_INFO(a.id << " " << m.month.to_string() << " " << to_string(m.status)
+                             << " owner '" << m.owner << "' retries " << m.retry_count);
+    for (const auto* d : daemons) {
+      std::istringstream lines{d->output()};
+      std::string kept;
+      for (std::string line; std::getline(lines, line);)
+        if (line.find("] job ") == std::string::npos)
+          kept += line + '\n';
+      UNSCOPED_INFO(kept);
+    }
   }
 
   /// Every advertiser backfilled: then it refreshes its current month on
@@ -207,11 +229,7 @@ TEST_CASE_METHOD(cluster_fixture, "three cdpbatchd share one PostgreSQL, one kil
 
   bool backfilled = eventually([&] { return all_backfilled(); }, 60s);
   if (!backfilled)
-    for (const auto& a : must(db->main().list_advertisers(false)))
-      if (!a.backfill_completed)
-        for (const auto& m : must(db->main().list_months(a.id)))
-          UNSCOPED_INFO(a.id << " " << m.month.to_string() << " " << to_string(m.status)
-                             << " owner '" << m.owner << "' retries " << m.retry_count);
+    explain_unfinished({daemons[0].get(), daemons[2].get()});
   REQUIRE(backfilled);
   for (auto* d : {daemons[0].get(), daemons[2].get()})
     d->signal(SIGTERM);
@@ -337,12 +355,18 @@ TEST_CASE_METHOD(cluster_fixture, "a node paused past its lease TTL, whose lease
            != std::string::npos;
   }));
   // Back and live, it gets its share again from node-2's surplus.
-  CHECK(eventually([&] {
+  bool shared = eventually([&] {
     auto seen = nodes();
     return seen["node-1"].live && seen["node-1"].advertisers_owned > 0
            && seen["node-1"].advertisers_owned + seen["node-2"].advertisers_owned == advertisers;
-  }, 15s));
-  REQUIRE(eventually([&] { return all_backfilled(); }, 60s));
+  }, 15s);
+  if (!shared)
+    explain_unfinished({&first, &second});
+  CHECK(shared);
+  bool backfilled = eventually([&] { return all_backfilled(); }, 60s);
+  if (!backfilled)
+    explain_unfinished({&first, &second});
+  REQUIRE(backfilled);
   for (auto* d : {&first, &second})
     d->signal(SIGTERM);
   for (auto* d : {&first, &second}) {
