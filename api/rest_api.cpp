@@ -16,6 +16,7 @@
 #include "api/json.hpp"
 #include "api/page_cache.hpp"
 #include "api/status_copy.hpp"
+#include "api/thread_ask.hpp"
 #include "api/web_assets.hpp"
 #include "domain/operator_input.hpp"
 
@@ -63,16 +64,6 @@ std::string bearer_token(const httplib::Request& req) {
   while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
     token.erase(0, 1);
   return token;
-}
-
-/// The calling worker thread's blocking actor for asking the operator: made
-/// once per thread, not per request (a scoped actor is spawned and
-/// registered each time). One whose request timed out is dropped, so that a
-/// late answer does not wait for ever in a mailbox that lives on. Workers end
-/// in rest_api::stop, before the actor system.
-std::unique_ptr<caf::scoped_actor>& thread_asker() {
-  thread_local std::unique_ptr<caf::scoped_actor> mine;
-  return mine;
 }
 
 rendered render_json(int status, const json& body) {
@@ -182,25 +173,7 @@ struct rest_api::impl {
   /// Asks the operator and waits at most `timeout`; the answer or a failure.
   template <class Answer, class... Ts>
   expected<Answer> ask_within(std::chrono::milliseconds timeout, Ts&&... xs) {
-    auto& mine = thread_asker();
-    if (!mine)
-      mine = std::make_unique<caf::scoped_actor>(sys);
-    expected<Answer> out = make_failure(errc::timeout, "no answer");
-    bool late = false;
-    (*mine)->request(desk, timeout, std::forward<Ts>(xs)...)
-      .receive([&](Answer& a) { out = std::move(a); },
-               [&](caf::error& err) {
-                 auto f = from_caf_error(err);
-                 if (err == caf::sec::request_timeout) {
-                   late = true;
-                   f.message = "cdpbatchd did not answer within "
-                               + std::to_string(timeout.count()) + "ms; try again";
-                 }
-                 out = std::move(f);
-               });
-    if (late)
-      mine.reset();
-    return out;
+    return ask_from_thread<Answer>(sys, desk, timeout, std::forward<Ts>(xs)...);
   }
 
   template <class Answer, class... Ts>
