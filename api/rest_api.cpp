@@ -503,7 +503,9 @@ struct rest_api::impl {
     return "the body is larger than "
            + (limit % (1024 * 1024) == 0 ? std::to_string(limit / (1024 * 1024)) + " MiB"
                                          : std::to_string(limit / 1024) + " KiB")
-           + (req.path == import_path ? " (http.max_body)" : "");
+           + (req.path == import_path
+                ? " (http.max_body): split the file into parts, or raise http.max_body"
+                : "");
   }
 
   /// A declared Content-Length over the limit is refused before a byte of

@@ -108,6 +108,7 @@ TEST_CASE("REST: a malformed or oversized import file is refused whole and nothi
   auto too_big = d.post(bulk, big);
   CHECK(too_big.status == 413);
   CHECK(too_big.doc["detail"].get<std::string>().find("http.max_body") != std::string::npos);
+  CHECK(too_big.doc["detail"].get<std::string>().find("split the file") != std::string::npos);
   CHECK(d.post(bulk, "").status == 400);
   CHECK(d.dump() == before);
   // Other bodies keep their own limit; a file under the import's limit goes through.
