@@ -243,7 +243,9 @@ TEST_CASE("SQLite on a full disk: a clear error naming the database, backoff, no
     const std::string full = "sqlite " + db_path + ": database or disk is full while COMMIT (free "
                              "space on its disk; cdpbatchd retries until a write succeeds)";
     REQUIRE(poll_until([&] { return d.log_lines_with(full) > 0; }, 15s));
-    CHECK(d.log_lines_with("trying again in") > 0);
+    // The advertiser whose step failed says when it tries again, once the
+    // failure reached it: a line of its own, a moment after the store's.
+    CHECK(poll_until([&] { return d.log_lines_with("trying again in") > 0; }, 10s));
     // The store still answers reads; health says that writes do not go through.
     json health;
     CHECK(poll_until([&] { return (health = d.get("/health"))["status"] == "DOWN"; }, 10s));
