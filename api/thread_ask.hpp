@@ -8,6 +8,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/await_response.hpp"
 #include "actors/errors.hpp"
 #include "domain/errors.hpp"
 
@@ -25,15 +26,9 @@ std::unique_ptr<caf::scoped_actor>& thread_asker();
 size_t thread_asker_backlog();
 
 /// Asks `to` from the calling thread and waits at most `timeout` for an
-/// `Answer`; the answer, or the failure it sent, or errc::timeout.
-///
-/// The request itself has no timeout: CAF 0.17 keeps a request's timeout in
-/// its clock until it expires, answered or not, then delivers it as an error
-/// response to that request, which a blocking actor never takes (its receives
-/// skip responses to other requests). Each one would stay in the thread's
-/// mailbox for good and every later receive would scan them all. The wait is
-/// bounded by the receive instead; after a timeout the thread's actor is
-/// dropped, so that the late answer does not linger either.
+/// `Answer`; the answer, or the failure it sent, or errc::timeout. After a
+/// timeout the thread's actor is dropped, so that the late answer does not
+/// linger in a mailbox that lives on (see await_response).
 template <class Answer, class Handle, class... Ts>
 expected<Answer> ask_from_thread(caf::actor_system& sys, const Handle& to,
                                  std::chrono::milliseconds timeout, Ts&&... xs) {
@@ -43,11 +38,10 @@ expected<Answer> ask_from_thread(caf::actor_system& sys, const Handle& to,
   expected<Answer> out = make_failure(errc::timeout, "no answer");
   bool late = false;
   auto pending = (*mine)->request(to, caf::infinite, std::forward<Ts>(xs)...);
-  caf::blocking_actor::accept_one_cond one;
-  (*mine)->varargs_receive(
-    one, pending.id(), [&](Answer& a) { out = std::move(a); },
+  await_response(
+    **mine, pending.id(), timeout, [&](Answer& a) { out = std::move(a); },
     [&](caf::error& err) { out = from_caf_error(err); },
-    caf::after(timeout) >> [&] {
+    [&] {
       late = true;
       out = make_failure(errc::timeout, "cdpbatchd did not answer within "
                                           + std::to_string(timeout.count()) + "ms; try again");

@@ -8,6 +8,7 @@
 
 #include "caf/all.hpp"
 
+#include "actors/await_response.hpp"
 #include "actors/interfaces.hpp"
 #include "console/outcome.hpp"
 
@@ -46,9 +47,11 @@ public:
   template <class T, class... Ts>
   reply<T> ask_within(std::chrono::milliseconds timeout, Ts&&... xs) {
     std::optional<reply<T>> out;
-    self_->request(admin_, timeout, std::forward<Ts>(xs)...)
-      .receive([&](T& value) { out.emplace(std::move(value)); },
-               [&](caf::error& err) { out.emplace(classify(err)); });
+    auto pending = self_->request(admin_, caf::infinite, std::forward<Ts>(xs)...);
+    await_response(
+      *self_, pending.id(), timeout, [&](T& value) { out.emplace(std::move(value)); },
+      [&](caf::error& err) { out.emplace(classify(err)); },
+      [&] { out.emplace(classify(caf::make_error(caf::sec::request_timeout))); });
     return std::move(*out);
   }
 
