@@ -144,11 +144,7 @@ constexpr query requeue_taken{
   "  next_attempt_at = NULL, updated_at = cdp_ts($2::bigint)"
   " WHERE s.advertiser_id = ANY ($1::text[]) AND s.status = 'RUNNING'"
   " RETURNING s.advertiser_id, s.processing_month, s.lease_token)"
-  " UPDATE month_attempts m SET finished_at = cdp_ts($2::bigint), outcome = 'FAILED',"
-  "  error_message = $3::text"
-  " FROM reaped r WHERE m.advertiser_id = r.advertiser_id"
-  "  AND m.processing_month = r.processing_month"
-  "  AND CASE m.outcome WHEN 'RUNNING' THEN m.lease_token = r.lease_token ELSE false END"};
+  CDP_PG_FAIL_ENDED_ATTEMPTS("reaped", "$2::bigint", "$3::text")};
 
 // Releasing takes two statements: the rows are locked first (skipping leases
 // a claim holds at this moment), and the RUNNING test runs after, on a
@@ -186,11 +182,7 @@ constexpr query reap_dead{
   " WHERE s.status = 'RUNNING' AND s.owner IN (SELECT node_id FROM dead)"
   " RETURNING " CDP_PG_MONTH_COLUMNS "),"
   " closed AS ("
-  " UPDATE month_attempts m SET finished_at = cdp_ts($1::bigint), outcome = 'FAILED',"
-  "  error_message = r.error_message"
-  " FROM reaped r WHERE m.advertiser_id = r.advertiser_id"
-  "  AND m.processing_month = r.processing_month"
-  "  AND CASE m.outcome WHEN 'RUNNING' THEN m.lease_token = r.lease_token ELSE false END)"
+  CDP_PG_FAIL_ENDED_ATTEMPTS("reaped", "$1::bigint", "r.error_message") ")"
   " SELECT * FROM reaped ORDER BY advertiser_id, processing_month"};
 
 #undef CDP_PG_LIVE_NODES

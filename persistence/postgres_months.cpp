@@ -62,11 +62,7 @@ constexpr query reap{
   " WHERE s.status = 'RUNNING' AND s.started_at < cdp_ts($2::bigint)"
   " RETURNING " CDP_PG_MONTH_COLUMNS "),"
   " closed AS ("
-  " UPDATE month_attempts m SET finished_at = cdp_ts($1::bigint), outcome = 'FAILED',"
-  "  error_message = $3::text"
-  " FROM reaped r WHERE m.advertiser_id = r.advertiser_id"
-  "  AND m.processing_month = r.processing_month"
-  "  AND CASE m.outcome WHEN 'RUNNING' THEN m.lease_token = r.lease_token ELSE false END)"
+  CDP_PG_FAIL_ENDED_ATTEMPTS("reaped", "$1::bigint", "$3::text") ")"
   " SELECT * FROM reaped ORDER BY advertiser_id, processing_month"};
 
 // A restarted node's leftovers: due again at once with their retry counts
@@ -80,11 +76,7 @@ constexpr query recover{
   " WHERE s.status = 'RUNNING' AND s.owner = $1::text"
   " RETURNING " CDP_PG_MONTH_COLUMNS "),"
   " closed AS ("
-  " UPDATE month_attempts m SET finished_at = cdp_ts($2::bigint), outcome = 'FAILED',"
-  "  error_message = $3::text"
-  " FROM recovered r WHERE m.advertiser_id = r.advertiser_id"
-  "  AND m.processing_month = r.processing_month"
-  "  AND CASE m.outcome WHEN 'RUNNING' THEN m.lease_token = r.lease_token ELSE false END)"
+  CDP_PG_FAIL_ENDED_ATTEMPTS("recovered", "$2::bigint", "$3::text") ")"
   " SELECT * FROM recovered ORDER BY advertiser_id, processing_month"};
 
 constexpr query select_attempts{

@@ -33,6 +33,18 @@
   "cdp_ms(s.next_attempt_at) AS next_attempt_ms, s.closed, "                          \
   "coalesce(s.owner, '') AS owner, coalesce(s.lease_token, 0) AS lease_token"
 
+// Closes, as FAILED at `at` with `message` (SQL expressions), the open
+// attempt of each month the CTE `ended` returned (aliased r, with its
+// lease_token): the reaper, node recovery and a lease take end RUNNING months
+// this way. The outcome test is a CASE for the reason given in
+// postgres_transitions.cpp.
+#define CDP_PG_FAIL_ENDED_ATTEMPTS(ended, at, message)                                  \
+  " UPDATE month_attempts m SET finished_at = cdp_ts(" at "), outcome = 'FAILED',"       \
+  "  error_message = " message                                                         \
+  " FROM " ended " r WHERE m.advertiser_id = r.advertiser_id"                           \
+  "  AND m.processing_month = r.processing_month"                                       \
+  "  AND CASE m.outcome WHEN 'RUNNING' THEN m.lease_token = r.lease_token ELSE false END"
+
 /// Columns of advertisers, aliased `a`; read by advertiser_at().
 #define CDP_PG_ADVERTISER_COLUMNS                                                     \
   "a.advertiser_id, a.name, a.active, a.advertiser_type, "                            \
