@@ -1,5 +1,8 @@
 #include "actors/system_config.hpp"
 
+#include <algorithm>
+#include <thread>
+
 #include "caf/io/all.hpp"
 #include "caf/openssl/all.hpp"
 
@@ -24,8 +27,11 @@ system_config::system_config(size_t threads, const remote_settings& remote) {
       text += ": " + ctx.get_as<std::string>(0);
     return text;
   });
-  if (threads > 0)
-    set("scheduler.max-threads", threads);
+  // CAF's own default is at least 4 workers: on 2 cores the sharing queue
+  // below then wakes a sleeping worker for nearly every message.
+  if (threads == 0)
+    threads = std::max(1u, std::thread::hardware_concurrency());
+  set("scheduler.max-threads", threads);
   // One shared queue whose idle workers sleep on a condition variable. CAF's
   // default work stealing polls and naps in 50 µs steps instead, which on
   // the 5,000-job workload cost 5x the context switches and twice the CPU:
