@@ -69,11 +69,15 @@ constexpr const char* fail_node_attempts = CDP_SQLITE_FAIL_ATTEMPTS_OF("s.owner 
 // A month its node never finished is due again at once and keeps its retry
 // count: the node's crash is not the month's failure (a kill -9 can catch
 // every claimed job of the queue, started or not). Its attempt says FAILED.
-constexpr const char* requeue_node_months = R"sql(
-UPDATE advertiser_processing_states
-   SET status = 'PENDING', error_message = ?2, updated_at = ?1, next_attempt_at = NULL
- WHERE status = 'RUNNING' AND owner = ?3
-RETURNING )sql" CDP_SQLITE_MONTH_COLUMNS;
+// The same for a dead node's months and a taken lease's.
+#define CDP_SQLITE_REQUEUE_MONTHS_OF(picked)                                    \
+  "UPDATE advertiser_processing_states AS s"                                    \
+  "   SET status = 'PENDING', error_message = ?2, updated_at = ?1,"             \
+  "       next_attempt_at = NULL"                                               \
+  " WHERE s.status = 'RUNNING' AND " picked                                     \
+  " RETURNING " CDP_SQLITE_MONTH_COLUMNS
+
+constexpr const char* requeue_node_months = CDP_SQLITE_REQUEUE_MONTHS_OF("s.owner = ?3");
 
 // ?3: heartbeats before this instant are dead, as are stopped nodes.
 #define CDP_SQLITE_DEAD_OWNER                                                    \
@@ -82,20 +86,14 @@ RETURNING )sql" CDP_SQLITE_MONTH_COLUMNS;
 
 constexpr const char* fail_dead_attempts = CDP_SQLITE_FAIL_ATTEMPTS_OF(CDP_SQLITE_DEAD_OWNER);
 
-constexpr const char* requeue_dead_months =
-  "UPDATE advertiser_processing_states AS s"
-  "   SET status = 'PENDING', error_message = ?2, updated_at = ?1, next_attempt_at = NULL"
-  " WHERE status = 'RUNNING' AND " CDP_SQLITE_DEAD_OWNER
-  " RETURNING " CDP_SQLITE_MONTH_COLUMNS;
+constexpr const char* requeue_dead_months = CDP_SQLITE_REQUEUE_MONTHS_OF(CDP_SQLITE_DEAD_OWNER);
 
 #undef CDP_SQLITE_DEAD_OWNER
 
 constexpr const char* fail_taken_attempts = CDP_SQLITE_FAIL_ATTEMPTS_OF("s.advertiser_id = ?3");
 
 constexpr const char* requeue_taken_months =
-  "UPDATE advertiser_processing_states"
-  "   SET status = 'PENDING', error_message = ?2, updated_at = ?1, next_attempt_at = NULL"
-  " WHERE status = 'RUNNING' AND advertiser_id = ?3";
+  CDP_SQLITE_REQUEUE_MONTHS_OF("s.advertiser_id = ?3");
 
 constexpr const char* select_attempts =
   "SELECT " CDP_SQLITE_ATTEMPT_COLUMNS " FROM month_attempts"
@@ -106,6 +104,7 @@ constexpr const char* select_advertiser_attempts =
   " WHERE advertiser_id = ?1 ORDER BY processing_month, attempt";
 
 #undef CDP_SQLITE_FAIL_ATTEMPTS_OF
+#undef CDP_SQLITE_REQUEUE_MONTHS_OF
 
 } // namespace sql
 
@@ -117,24 +116,31 @@ const std::string interrupted_message =
 const std::string lease_taken_message =
   "interrupted: another node took this advertiser's lease while this month was running";
 
-/// Ends the RUNNING months that `months_sql` picks with `picker` (their
-/// attempts FAILED, through `attempts_sql`) in one transaction; returns the
-/// months by advertiser and month.
+/// Ends the RUNNING months that `months_sql` picks with `picker`, their
+/// attempts FAILED through `attempts_sql`, in the caller's transaction;
+/// returns the months.
+template <class Picker>
+std::vector<month_state> end_running_in(connection& db, const char* attempts_sql,
+                                         const char* months_sql, timestamp now,
+                                         const std::string& message, const Picker& picker,
+                                         const std::optional<std::string>& delays = std::nullopt) {
+  db.prepare(attempts_sql).bind(1, now).bind(2, message).bind(3, picker).run();
+  auto q = db.prepare(months_sql);
+  q.bind(1, now).bind(2, message).bind(3, picker);
+  if (delays)
+    q.bind(4, *delays);
+  return read_all(q, read_month_state);
+}
+
+/// end_running_in in a transaction of its own; the months by advertiser and
+/// month.
 template <class Picker>
 std::vector<month_state> end_running(connection& db, const char* attempts_sql,
                                       const char* months_sql, timestamp now,
                                       const std::string& message, const Picker& picker,
                                       const std::optional<std::string>& delays = std::nullopt) {
   write_transaction tx{db};
-  db.prepare(attempts_sql).bind(1, now).bind(2, message).bind(3, picker).run();
-  std::vector<month_state> failed;
-  {
-    auto q = db.prepare(months_sql);
-    q.bind(1, now).bind(2, message).bind(3, picker);
-    if (delays)
-      q.bind(4, *delays);
-    failed = read_all(q, read_month_state);
-  }
+  auto failed = end_running_in(db, attempts_sql, months_sql, now, message, picker, delays);
   tx.commit();
   std::sort(failed.begin(), failed.end(), [](const month_state& a, const month_state& b) {
     return std::tie(a.advertiser_id, a.month) < std::tie(b.advertiser_id, b.month);
@@ -145,8 +151,8 @@ std::vector<month_state> end_running(connection& db, const char* attempts_sql,
 } // namespace
 
 void sqlite_store::requeue_taken(const std::string& id, timestamp now) {
-  for (const char* text : {sql::fail_taken_attempts, sql::requeue_taken_months})
-    db_->prepare(text).bind(1, now).bind(2, lease_taken_message).bind(3, id).run();
+  end_running_in(*db_, sql::fail_taken_attempts, sql::requeue_taken_months, now,
+                 lease_taken_message, id);
 }
 
 bool sqlite_store::advertiser_exists(const std::string& id) {
