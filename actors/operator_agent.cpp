@@ -100,7 +100,8 @@ advertiser_detail detail_of(self_ptr self, advertiser who, const month_list& mon
 /// REST worker or console session that asked bounds its own wait. A timeout
 /// costs an event in CAF's clock and, since CAF 0.17 keeps it after the
 /// answer, a stale message to this actor later: three of each per describe
-/// took a fifth of GET /advertisers/{id}'s throughput (bench/README.md).
+/// cost GET /advertisers/{id} about a sixth of its throughput while its
+/// advertisers were live (bench/README.md).
 template <class Done, class Promise>
 void describe(self_ptr self, const std::string& id, Done done, Promise promise) {
   const auto& c = cfg(self);

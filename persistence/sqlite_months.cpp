@@ -35,9 +35,9 @@ constexpr const char* reset_month =
   " WHERE advertiser_id = ?1 AND processing_month = ?2 AND status <> 'RUNNING'"
   " RETURNING " CDP_SQLITE_MONTH_COLUMNS;
 
-// The reaper and node recovery fail RUNNING months and their attempts. All
-// four take ?1 now, ?2 the error message and ?3 what picks the months: the
-// stale threshold, or the node. Closing the attempts is one text with the
+// The reaper, node recovery and a lease take end RUNNING months and their
+// attempts. Every statement here takes ?1 now, ?2 the error message and ?3
+// what picks the months: the stale threshold, the node or the advertiser. Closing the attempts is one text with the
 // condition on the month row s spliced in, so the two cannot drift apart.
 #define CDP_SQLITE_FAIL_ATTEMPTS_OF(picked)                                     \
   "UPDATE month_attempts"                                                       \
